@@ -1,0 +1,41 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { MinuteCount } from '../window/minute-window.js';
+import type { CountsSink } from './counts-sink.js';
+
+/** Appends each count as one JSON line to a file, and logs it. */
+export class FileCountsSink implements CountsSink {
+  readonly #out: WriteStream;
+  readonly #log: Logger;
+
+  private constructor(out: WriteStream, log: Logger) {
+    this.#out = out;
+    this.#log = log;
+  }
+
+  static async open(path: string, log: Logger): Promise<FileCountsSink> {
+    await mkdir(dirname(path), { recursive: true });
+    const out = createWriteStream(path, { flags: 'a' });
+    await new Promise<void>((resolve, reject) => {
+      out.once('ready', resolve);
+      out.once('error', reject);
+    });
+    return new FileCountsSink(out, log);
+  }
+
+  async publish(count: MinuteCount): Promise<void> {
+    await new Promise<void>((resolve, reject) =>
+      this.#out.write(`${JSON.stringify(count)}\n`, (err) => (err ? reject(err) : resolve())),
+    );
+    this.#log.info({ counts: count }, 'minute counts');
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#out.once('error', reject);
+      this.#out.end(resolve);
+    });
+  }
+}

@@ -1,0 +1,13 @@
+import type { FlowRecord, FlowTotal } from '../schemas/flow.js';
+
+/**
+ * Hourly totals per flow. `ingest` applies a batch all-or-nothing; a resolved promise means the
+ * batch is applied (durably, for a persistent store). A reader never sees part of a batch.
+ */
+export interface FlowStore {
+  ingest(records: readonly FlowRecord[]): Promise<void>;
+  flowsForHour(hour: number): Promise<FlowTotal[]>;
+  /** Distinct flows currently held, for progress and metrics. */
+  flowCount(): Promise<number>;
+  close(): Promise<void>;
+}
