@@ -13,3 +13,9 @@ export const TooManyRecordsError = createError<[number]>(
   'batch has more than %d records; split it into smaller batches',
   413,
 );
+/** The store cannot be reached; the client should retry after `retryAfterSeconds`. */
+export const StoreUnavailableError = createError<[string]>(
+  'FLOWS_ERR_STORE_UNAVAILABLE',
+  'the flow store is unavailable (%s); nothing of the batch was applied, retry later',
+  503,
+);

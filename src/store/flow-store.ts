@@ -7,6 +7,8 @@ import type { FlowRecord, FlowTotal } from '../schemas/flow.js';
 export interface FlowStore {
   ingest(records: readonly FlowRecord[]): Promise<void>;
   flowsForHour(hour: number): Promise<FlowTotal[]>;
+  /** Resolves when the store can serve requests; rejects with the reason when it cannot (readiness). */
+  ping(): Promise<void>;
   /** Distinct flows currently held, for progress and metrics. */
   flowCount(): Promise<number>;
   close(): Promise<void>;

@@ -88,6 +88,8 @@ export class MemoryFlowStore implements FlowStore {
     return flows;
   }
 
+  async ping(): Promise<void> {}
+
   async flowCount(): Promise<number> {
     return this.#flowCount;
   }
