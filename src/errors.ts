@@ -16,6 +16,6 @@ export const TooManyRecordsError = createError<[number]>(
 /** The store cannot be reached; the client should retry after `retryAfterSeconds`. */
 export const StoreUnavailableError = createError<[string]>(
   'FLOWS_ERR_STORE_UNAVAILABLE',
-  'the flow store is unavailable (%s); nothing of the batch was applied, retry later',
+  'the flow store is unavailable (%s); nothing was applied, retry later',
   503,
 );
