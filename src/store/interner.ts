@@ -17,6 +17,12 @@ export class Interner {
     return this.#strings[id];
   }
 
+  /** Forgets the strings interned from `size` on (those of a rejected batch). */
+  truncate(size: number): void {
+    for (let id = this.#strings.length - 1; id >= size; id--) this.#ids.delete(this.#strings[id]);
+    this.#strings.length = size;
+  }
+
   get size(): number {
     return this.#strings.length;
   }

@@ -33,6 +33,7 @@ export class MemoryFlowStore implements FlowStore {
     const tables = this.#tables;
     const indexes = this.#indexes;
     const countsBefore = new Map<HourTable, number>();
+    const namesBefore = this.#names.size;
 
     for (let i = 0; i < n; i++) {
       const r = records[i];
@@ -56,6 +57,7 @@ export class MemoryFlowStore implements FlowStore {
       const rx = table.rx[index] + r.bytes_rx;
       if (tx > MAX_TOTAL || rx > MAX_TOTAL) {
         this.#undo(records, i, countsBefore);
+        this.#names.truncate(namesBefore);
         throw new TotalOverflowError(describe(r));
       }
       table.tx[index] = tx;

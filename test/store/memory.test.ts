@@ -114,6 +114,8 @@ describe('MemoryFlowStore', () => {
     const many = Array.from({ length: 300 }, (_, i) => record({ src_app: `s${i}` }));
     await expect(store.ingest([...many, record({ bytes_rx: 1 })])).rejects.toThrow(/2\^53-1/);
     expect(await store.flowsForHour(1)).toHaveLength(1);
+    await store.ingest([record({ src_app: 'later', hour: 3 })]);
+    expect(await store.flowsForHour(3)).toEqual([expect.objectContaining({ src_app: 'later' })]);
     await store.ingest(many);
     expect(await store.flowsForHour(1)).toHaveLength(301);
   });
