@@ -24,7 +24,11 @@ function documentHooks(options: DocsOptions) {
   return ({ schema, route }: { schema: FastifySchema; route: RouteOptions }) => {
     const config = route.config ?? {};
     const open = !options.authEnabled || config.scope === 'open';
-    const responses: Record<string, unknown> = { ...(schema.response as object) };
+    const responses: Record<string, unknown> = {};
+    for (const [status, response] of Object.entries((schema.response ?? {}) as Record<string, object>)) {
+      // Without one, the generator writes "Default Response", which tells a reader nothing.
+      responses[status] = 'description' in response ? response : { ...response, description: schema.summary };
+    }
     if (!open) {
       responses[401] = error('missing or invalid API key (FLOWS_ERR_UNAUTHORIZED)');
       if (config.scope === 'ingest' || config.scope === 'query') {
