@@ -29,6 +29,7 @@ export type AppConfig = Pick<
   | 'DOCS_ENABLED'
   | 'RATE_LIMIT_MAX'
   | 'RATE_LIMIT_WINDOW_MS'
+  | 'TRUST_PROXY'
   | 'SHED_MAX_EVENT_LOOP_DELAY_MS'
   | 'SHED_MAX_HEAP_USED_BYTES'
   | 'SHED_MAX_RSS_BYTES'
@@ -63,6 +64,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     schemaErrorFormatter: formatValidationError,
     // One log line per request would cost more than ingesting it; rejections and failures are logged.
     logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.TRUST_PROXY,
     // Explicit, because Node's defaults let a client hold a connection and its memory for minutes.
     connectionTimeout: config.CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,

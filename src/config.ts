@@ -23,6 +23,8 @@ const ConfigSchema = Type.Object({
   // Rate limiting per API key (per client IP when authentication is off); 0 turns it off.
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 6000 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000 }),
+  // Behind a load balancer, the client address (for per-IP limits) comes from X-Forwarded-For.
+  TRUST_PROXY: Type.Boolean({ default: false }),
   // Load shedding; 0 turns a check off.
   SHED_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 1000 }),
   SHED_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0 }),
