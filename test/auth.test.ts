@@ -23,13 +23,13 @@ describe('API keys over HTTP', () => {
   const get = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/flows?hour=1', headers });
 
   test.each([
-    ['no key', {}, 401, 401],
-    ['unknown key', bearer(UNKNOWN), 401, 401],
-    ['not a bearer token', { authorization: `Basic ${INGEST}` }, 401, 401],
-    ['ingest key', bearer(INGEST), 200, 403],
-    ['query key', bearer(QUERY), 403, 200],
-    ['key with both scopes', bearer(BOTH), 200, 200],
-  ])('%s: POST %i, GET %i', async (_name, headers, postStatus, getStatus) => {
+    { name: 'no key', headers: {}, post: 401, get: 401 },
+    { name: 'unknown key', headers: bearer(UNKNOWN), post: 401, get: 401 },
+    { name: 'not a bearer token', headers: { authorization: `Basic ${INGEST}` }, post: 401, get: 401 },
+    { name: 'ingest key', headers: bearer(INGEST), post: 200, get: 403 },
+    { name: 'query key', headers: bearer(QUERY), post: 403, get: 200 },
+    { name: 'key with both scopes', headers: bearer(BOTH), post: 200, get: 200 },
+  ])('$name: POST $post, GET $get', async ({ headers, post: postStatus, get: getStatus }) => {
     expect((await post(headers)).statusCode).toBe(postStatus);
     expect((await get(headers)).statusCode).toBe(getStatus);
   });
