@@ -21,7 +21,7 @@ const ConfigSchema = Type.Object({
   PROTECT_DOCS: Type.Boolean({ default: false }),
   DOCS_ENABLED: Type.Boolean({ default: true }),
   // Rate limiting per API key (per client IP when authentication is off); 0 turns it off.
-  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 6000 }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000 }),
   // Behind a load balancer, the client address (for per-IP limits) comes from X-Forwarded-For.
   TRUST_PROXY: Type.Boolean({ default: false }),

@@ -8,15 +8,14 @@ import { MinuteWindow } from '../src/window/minute-window.js';
 export const silentLogger = pino({ level: 'silent' });
 
 /**
- * Production defaults, except smaller limits, and no load shedding or rate limiting: a test machine
- * shared with other builds can stall for a second, and that must not turn into a 503 in an unrelated test.
+ * Production defaults, except smaller limits and no load shedding: a test machine shared with other
+ * builds can stall for a second, and that must not turn into a 503 in an unrelated test.
  */
 export const testConfig = {
   ...loadConfig({}),
   BODY_LIMIT: 1024 * 1024,
   MAX_BATCH_RECORDS: 1000,
   SHED_MAX_EVENT_LOOP_DELAY_MS: 0,
-  RATE_LIMIT_MAX: 0,
 };
 
 /** An app over a fresh in-memory store, driven with app.inject. */

@@ -2,13 +2,13 @@ import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 describe('configuration of the operational features', () => {
-  test('defaults: auth keys unset, limits and timeouts set explicitly', () => {
+  test('defaults: auth keys unset and rate limiting off (both opt-in), timeouts set explicitly', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       PROTECT_METRICS: false,
       PROTECT_DOCS: false,
       DOCS_ENABLED: true,
-      RATE_LIMIT_MAX: 6000,
+      RATE_LIMIT_MAX: 0,
       RATE_LIMIT_WINDOW_MS: 60_000,
       SHED_MAX_EVENT_LOOP_DELAY_MS: 1000,
       SHED_MAX_HEAP_USED_BYTES: 0,
@@ -25,8 +25,8 @@ describe('configuration of the operational features', () => {
   });
 
   test('values are parsed and checked', () => {
-    expect(loadConfig({ RATE_LIMIT_MAX: '0', PROTECT_METRICS: 'true' })).toMatchObject({
-      RATE_LIMIT_MAX: 0,
+    expect(loadConfig({ RATE_LIMIT_MAX: '600', PROTECT_METRICS: 'true' })).toMatchObject({
+      RATE_LIMIT_MAX: 600,
       PROTECT_METRICS: true,
     });
     expect(() => loadConfig({ RATE_LIMIT_MAX: '-1' })).toThrow(/RATE_LIMIT_MAX/);
