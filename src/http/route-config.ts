@@ -8,6 +8,9 @@ import type { IdempotencyTicket } from '../idempotency/idempotency-store.js';
  */
 export type Scope = 'ingest' | 'query' | 'any' | 'open';
 
+/** As a route's `config.pressureHandler`: load shedding must not blind probes and metrics. */
+export const ignorePressure = (): undefined => undefined;
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     scope?: Scope;

@@ -1,17 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
+import { ignorePressure } from '../http/route-config.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
-import '../http/route-config.js';
 
 export interface MetricsOptions {
   metrics: FlowMetrics;
   /** `/metrics` needs a valid API key (any scope) when authentication is on. */
   protect: boolean;
 }
-
-/** Load shedding must not blind the operator: /metrics is served however busy the process is. */
-export const ignorePressure = () => undefined;
 
 const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { metrics, protect }) => {
   app.addHook('onResponse', async (request, reply) => {

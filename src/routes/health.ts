@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ignorePressure } from '../http/route-config.js';
 import type { CountsSink } from '../sinks/counts-sink.js';
 import type { FlowStore } from '../store/flow-store.js';
-import '../http/route-config.js';
 
 export interface HealthRoutesOptions {
   store: FlowStore;
@@ -12,7 +12,7 @@ export interface HealthRoutesOptions {
 }
 
 // Probes are answered under load and without a key: orchestrators must see the truth, and need no secret.
-const probe = { scope: 'open', rateLimit: false, pressureHandler: () => undefined } as const;
+const probe = { scope: 'open', rateLimit: false, pressureHandler: ignorePressure } as const;
 
 const SinkState = Type.Object(
   {
