@@ -82,7 +82,9 @@ describe('OpenAPI document', () => {
   test('Swagger UI is served at /docs', async () => {
     const res = await app.inject('/docs/');
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('swagger');
+    expect(res.body).toContain('swagger-ui-bundle.js');
+    // Its assets are as open as the page, authentication on or not.
+    expect((await app.inject('/docs/static/swagger-ui-bundle.js')).statusCode).toBe(200);
   });
 });
 
