@@ -30,7 +30,7 @@ describe('Idempotency-Key on POST /flows', () => {
   }
 
   test('a repeat gets the original response and is not applied again', async () => {
-    const { store, post, totals } = setup();
+    const { app, store, post, totals } = setup();
     const first = await post('retry-1', batch);
     expect(first.statusCode).toBe(200);
     const afterFirst = await totals();
@@ -40,6 +40,9 @@ describe('Idempotency-Key on POST /flows', () => {
     expect(repeat.headers['idempotent-replayed']).toBe('true');
     expect(await totals()).toEqual(afterFirst);
     expect(store.ingests).toBe(1);
+    const metrics = (await app.inject('/metrics')).body;
+    expect(metrics).toMatch(/^flows_idempotent_replays_total 1$/m);
+    expect(metrics).toMatch(/^flows_records_ingested_total 2$/m);
   });
 
   test('the same records with different whitespace are the same request', async () => {

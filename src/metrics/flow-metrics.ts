@@ -14,6 +14,7 @@ export class FlowMetrics {
   readonly recordsIngested: Counter;
   readonly batchesIngested: Counter;
   readonly batchesRejected: Counter<'reason'>;
+  readonly idempotentReplays: Counter;
   readonly storeWriteDuration: Histogram;
   readonly commitBatches: Histogram;
   readonly commitRecords: Histogram;
@@ -43,6 +44,11 @@ export class FlowMetrics {
       name: 'flows_batches_rejected_total',
       help: 'POST /flows batches rejected, by error code',
       labelNames: ['reason'],
+      registers,
+    });
+    this.idempotentReplays = new Counter({
+      name: 'flows_idempotent_replays_total',
+      help: 'Requests answered from a stored Idempotency-Key response instead of being applied again',
       registers,
     });
     this.storeWriteDuration = new Histogram({

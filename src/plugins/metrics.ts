@@ -21,6 +21,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { metrics,
       },
       reply.elapsedTime / 1000,
     );
+    if (reply.hasHeader('idempotent-replayed')) metrics.idempotentReplays.inc();
   });
 
   app.addHook('onError', async (request, _reply, err) => {
