@@ -24,6 +24,8 @@ if (!apiKeys) {
   log.warn(
     'authentication is off: anyone who can reach this port can write and read flows; set API_KEYS_INGEST and API_KEYS_QUERY (or API_KEYS_FILE)',
   );
+  if (config.PROTECT_METRICS || config.PROTECT_DOCS)
+    log.warn('PROTECT_METRICS and PROTECT_DOCS need API keys to protect anything');
 }
 const sink = await FileCountsSink.open(config.COUNTS_FILE, log);
 const scheduler = new RotationScheduler({ intervalMs: config.ROTATION_INTERVAL_MS, sink, log });
