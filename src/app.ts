@@ -1,36 +1,113 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { ApiKeys } from './auth/api-keys.js';
 import type { Config } from './config.js';
 import { registerErrorHandlers } from './http/error-handler.js';
 import { formatValidationError, validatorCompiler } from './http/validation.js';
+import type { IdempotencyStore } from './idempotency/idempotency-store.js';
+import { MemoryIdempotencyStore } from './idempotency/memory.js';
+import { FlowMetrics } from './metrics/flow-metrics.js';
+import { instrumentStore } from './metrics/instrumented-store.js';
+import { authPlugin } from './plugins/auth.js';
+import { docsPlugin } from './plugins/docs.js';
+import { idempotencyPlugin } from './plugins/idempotency.js';
+import { loadSheddingPlugin } from './plugins/load-shedding.js';
+import { metricsRoutes } from './plugins/metrics.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { flowRoutes } from './routes/flows.js';
+import { healthRoutes } from './routes/health.js';
 import type { CountsSink } from './sinks/counts-sink.js';
 import type { FlowStore } from './store/flow-store.js';
 import type { RotationScheduler } from './window/scheduler.js';
 
+export type AppConfig = Pick<
+  Config,
+  | 'BODY_LIMIT'
+  | 'MAX_BATCH_RECORDS'
+  | 'PROTECT_METRICS'
+  | 'PROTECT_DOCS'
+  | 'DOCS_ENABLED'
+  | 'RATE_LIMIT_MAX'
+  | 'RATE_LIMIT_WINDOW_MS'
+  | 'TRUST_PROXY'
+  | 'SHED_MAX_EVENT_LOOP_DELAY_MS'
+  | 'SHED_MAX_HEAP_USED_BYTES'
+  | 'SHED_MAX_RSS_BYTES'
+  | 'SHED_RETRY_AFTER_S'
+  | 'IDEMPOTENCY_TTL_MS'
+  | 'IDEMPOTENCY_MAX_KEYS'
+  | 'REQUEST_TIMEOUT_MS'
+  | 'HEADERS_TIMEOUT_MS'
+  | 'CONNECTION_TIMEOUT_MS'
+  | 'KEEP_ALIVE_TIMEOUT_MS'
+>;
+
 export interface AppDeps {
-  config: Pick<Config, 'BODY_LIMIT' | 'MAX_BATCH_RECORDS'>;
+  config: AppConfig;
   store: FlowStore;
   logger: FastifyBaseLogger;
   /** Stopped on close, after in-flight requests, so the partial window is published. */
   scheduler?: RotationScheduler;
   sink?: CountsSink;
+  /** Undefined: authentication is off. */
+  apiKeys?: ApiKeys;
+  /** Defaults to the store's own (persistent stores), else a bounded in-memory LRU. */
+  idempotencyStore?: IdempotencyStore;
 }
 
 /** Builds the HTTP application; never listens (that is server.ts's job). */
-export function buildApp({ config, store, logger, scheduler, sink }: AppDeps): FastifyInstance {
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { config, logger, scheduler, sink, apiKeys } = deps;
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT,
     schemaErrorFormatter: formatValidationError,
     // One log line per request would cost more than ingesting it; rejections and failures are logged.
     logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.TRUST_PROXY,
+    // Explicit, because Node's defaults let a client hold a connection and its memory for minutes.
+    connectionTimeout: config.CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      // Node enforces both deadlines only when it sweeps connections (every 30 s by default): sweep
+      // often enough that a slow-loris body is cut off close to its deadline.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.HEADERS_TIMEOUT_MS / 2))),
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const metrics = new FlowMetrics(deps.store, sink);
+  const store = instrumentStore(deps.store, metrics);
+  const idempotencyStore =
+    deps.idempotencyStore ??
+    store.idempotency ??
+    new MemoryIdempotencyStore({ maxKeys: config.IDEMPOTENCY_MAX_KEYS, ttlMs: config.IDEMPOTENCY_TTL_MS });
 
   app.setValidatorCompiler(validatorCompiler);
   // JSON is the only body this API takes; anything else is a 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
   registerErrorHandlers(app);
+  // Order matters: the docs see every route registered after them; shedding runs before auth (cheaper
+  // to refuse), auth before rate limiting (which keys on the caller's key).
+  app.register(docsPlugin, {
+    enabled: config.DOCS_ENABLED,
+    protect: config.PROTECT_DOCS,
+    authEnabled: apiKeys !== undefined,
+    rateLimited: config.RATE_LIMIT_MAX > 0,
+  });
+  app.register(loadSheddingPlugin, {
+    maxEventLoopDelayMs: config.SHED_MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes: config.SHED_MAX_HEAP_USED_BYTES,
+    maxRssBytes: config.SHED_MAX_RSS_BYTES,
+    retryAfterSeconds: config.SHED_RETRY_AFTER_S,
+  });
+  app.register(authPlugin, { apiKeys });
+  app.register(rateLimitPlugin, { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
+  app.register(metricsRoutes, { metrics, protect: config.PROTECT_METRICS });
+  app.register(idempotencyPlugin, { store: idempotencyStore, ttlMs: config.IDEMPOTENCY_TTL_MS });
+  app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000 });
   app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
 
   app.addHook('onClose', async () => {

@@ -13,6 +13,31 @@ const ConfigSchema = Type.Object({
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 16 * 1024 * 1024 }),
   MAX_BATCH_RECORDS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
+  // Authentication: on as soon as any key is configured.
+  API_KEYS_INGEST: Type.Optional(Type.String({ minLength: 1 })),
+  API_KEYS_QUERY: Type.Optional(Type.String({ minLength: 1 })),
+  API_KEYS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  PROTECT_METRICS: Type.Boolean({ default: false }),
+  PROTECT_DOCS: Type.Boolean({ default: false }),
+  DOCS_ENABLED: Type.Boolean({ default: true }),
+  // Rate limiting per API key (per client IP when authentication is off); 0 turns it off.
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000 }),
+  // Behind a load balancer, the client address (for per-IP limits) comes from X-Forwarded-For.
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  // Load shedding; 0 turns a check off.
+  SHED_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 1000 }),
+  SHED_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0 }),
+  SHED_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0 }),
+  SHED_RETRY_AFTER_S: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+  // Idempotency-Key retention.
+  IDEMPOTENCY_TTL_MS: Type.Integer({ minimum: 1000, maximum: 30 * 86_400_000, default: 86_400_000 }),
+  IDEMPOTENCY_MAX_KEYS: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000 }),
+  // Timeouts: a whole request must arrive within REQUEST_TIMEOUT_MS, its headers within HEADERS_TIMEOUT_MS.
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+  HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
+  CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 72_000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -22,12 +47,18 @@ export class ConfigError extends Error {}
 /** Reads and validates the environment once; the message names the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  let config: Config;
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false });
+    config = envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false });
   } catch (err) {
     const [first] = (err as { errors?: { instancePath: string; message?: string; params: Record<string, unknown> }[] })
       .errors ?? [{ instancePath: '', message: (err as Error).message, params: {} }];
     const allowed = first.params.allowedValues ? ` (${(first.params.allowedValues as string[]).join(', ')})` : '';
     throw new ConfigError(`invalid configuration: ${first.instancePath.slice(1)} ${first.message}${allowed}`);
   }
+  // Node checks headers against the whole-request deadline, so a larger header deadline would never apply.
+  if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration: HEADERS_TIMEOUT_MS must be <= REQUEST_TIMEOUT_MS');
+  }
+  return config;
 }

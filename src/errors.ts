@@ -19,3 +19,32 @@ export const StoreUnavailableError = createError<[string]>(
   'the flow store is unavailable (%s); nothing was applied, retry later',
   503,
 );
+/** One message for a missing, malformed or unknown key, so a caller learns nothing about which keys exist. */
+export const UnauthorizedError = createError('FLOWS_ERR_UNAUTHORIZED', 'missing or invalid API key', 401);
+export const ForbiddenError = createError<[string]>('FLOWS_ERR_FORBIDDEN', 'this API key lacks the "%s" scope', 403);
+export const RateLimitedError = createError<[string]>(
+  'FLOWS_ERR_RATE_LIMITED',
+  'rate limit exceeded, retry in %s',
+  429,
+);
+export const OverloadedError = createError(
+  'FLOWS_ERR_OVERLOADED',
+  'the service is overloaded; nothing was applied, retry later',
+  503,
+);
+export const IdempotencyKeyInvalidError = createError(
+  'FLOWS_ERR_IDEMPOTENCY_KEY_INVALID',
+  'Idempotency-Key must be 1 to 255 printable ASCII characters',
+  400,
+);
+export const IdempotencyMismatchError = createError(
+  'FLOWS_ERR_IDEMPOTENCY_MISMATCH',
+  'this Idempotency-Key was used with a different body; use a new key for a new batch',
+  422,
+);
+/** Another instance holds the key in an open transaction; a retry gets the stored response. */
+export const IdempotencyInFlightError = createError(
+  'FLOWS_ERR_IDEMPOTENCY_IN_FLIGHT',
+  'a request with this Idempotency-Key is still being applied; retry later to get its response',
+  409,
+);

@@ -1,14 +1,16 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
+import { type ApiKeys, loadApiKeys } from './auth/api-keys.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { FileCountsSink } from './sinks/file.js';
 import { MemoryFlowStore } from './store/memory.js';
 import { RotationScheduler } from './window/scheduler.js';
 
-function readConfig(): Config {
+function readConfig(): { config: Config; apiKeys: ApiKeys | undefined } {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    return { config, apiKeys: loadApiKeys(config) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
@@ -16,12 +18,19 @@ function readConfig(): Config {
   }
 }
 
-const config = readConfig();
+const { config, apiKeys } = readConfig();
 const log = createLogger(config.LOG_LEVEL);
+if (!apiKeys) {
+  log.warn(
+    'authentication is off: anyone who can reach this port can write and read flows; set API_KEYS_INGEST and API_KEYS_QUERY (or API_KEYS_FILE)',
+  );
+  if (config.PROTECT_METRICS || config.PROTECT_DOCS)
+    log.warn('PROTECT_METRICS and PROTECT_DOCS need API keys to protect anything');
+}
 const sink = await FileCountsSink.open(config.COUNTS_FILE, log);
 const scheduler = new RotationScheduler({ intervalMs: config.ROTATION_INTERVAL_MS, sink, log });
 const store = new MemoryFlowStore(scheduler.window);
-const app = buildApp({ config, store, logger: log, scheduler, sink });
+const app = buildApp({ config, store, logger: log, scheduler, sink, apiKeys });
 
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error');
@@ -31,4 +40,12 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
 
 await app.listen({ port: config.PORT, host: config.HOST });
 scheduler.start();
-log.info({ store: config.INMEMORY ? 'memory' : 'postgres', countsFile: config.COUNTS_FILE }, 'flow aggregation ready');
+log.info(
+  {
+    store: config.INMEMORY ? 'memory' : 'postgres',
+    countsFile: config.COUNTS_FILE,
+    auth: apiKeys ? `${apiKeys.size} keys` : 'off',
+    rateLimit: config.RATE_LIMIT_MAX > 0 ? `${config.RATE_LIMIT_MAX} per ${config.RATE_LIMIT_WINDOW_MS} ms` : 'off',
+  },
+  'flow aggregation ready',
+);

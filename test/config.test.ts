@@ -1,9 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
-  it('has the documented defaults', () => {
-    expect(loadConfig({})).toEqual({
+  it('has the defaults DESIGN.md fixes', () => {
+    expect(loadConfig({})).toMatchObject({
       PORT: 8080,
       HOST: '0.0.0.0',
       INMEMORY: true,
@@ -15,6 +16,12 @@ describe('loadConfig', () => {
       BODY_LIMIT: 16 * 1024 * 1024,
       MAX_BATCH_RECORDS: 10_000,
     });
+  });
+
+  it('documents every variable in the README configuration table', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    for (const name of Object.keys(loadConfig({ KAFKA_BROKERS: 'x' })))
+      expect(readme).toMatch(new RegExp(`^\\|.*\`${name}\``, 'm'));
   });
 
   it('reads typed values and treats empty as unset', () => {

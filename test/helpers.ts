@@ -1,18 +1,28 @@
 import { pino } from 'pino';
-import { buildApp } from '../src/app.js';
+import { type AppDeps, buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
 import type { FlowRecord } from '../src/schemas/flow.js';
 import { MemoryFlowStore } from '../src/store/memory.js';
 import { MinuteWindow } from '../src/window/minute-window.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
-export const testConfig = { BODY_LIMIT: 1024 * 1024, MAX_BATCH_RECORDS: 1000 };
+/**
+ * Production defaults, except smaller limits and no load shedding: a test machine shared with other
+ * builds can stall for a second, and that must not turn into a 503 in an unrelated test.
+ */
+export const testConfig = {
+  ...loadConfig({}),
+  BODY_LIMIT: 1024 * 1024,
+  MAX_BATCH_RECORDS: 1000,
+  SHED_MAX_EVENT_LOOP_DELAY_MS: 0,
+};
 
 /** An app over a fresh in-memory store, driven with app.inject. */
-export function memoryApp() {
+export function memoryApp(overrides: Partial<Omit<AppDeps, 'store' | 'logger'>> = {}) {
   const window = new MinuteWindow(0);
   const store = new MemoryFlowStore(window);
-  const app = buildApp({ config: testConfig, store, logger: silentLogger });
+  const app = buildApp({ config: testConfig, store, logger: silentLogger, ...overrides });
   return { app, store, window };
 }
 

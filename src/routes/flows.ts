@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Accepted, ErrorBody, FlowsQuery, FlowTotal, flowBatch } from '../schemas/flow.js';
 import type { FlowStore } from '../store/flow-store.js';
+import '../http/route-config.js';
 
 export interface FlowRoutesOptions {
   store: FlowStore;
@@ -11,6 +12,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (a
   app.post(
     '/flows',
     {
+      config: { scope: 'ingest', idempotent: true },
       schema: {
         summary: 'Add flow records to the hourly totals (all or nothing)',
         body: flowBatch(maxBatchRecords),
@@ -18,7 +20,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (a
       },
     },
     async (request) => {
-      await store.ingest(request.body);
+      await store.ingest(request.body, { idempotency: request.idempotency });
       return { accepted: request.body.length };
     },
   );
@@ -26,6 +28,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (a
   app.get(
     '/flows',
     {
+      config: { scope: 'query' },
       schema: {
         summary: 'Totals of every flow seen in one hour',
         querystring: FlowsQuery,

@@ -8,6 +8,9 @@ const Name = (description: string) => Type.String({ minLength: 1, maxLength: MAX
 const Bytes = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_TOTAL, description });
 const Hour = Type.Integer({ minimum: 0, maximum: MAX_HOUR, description: 'hour number' });
 
+// Examples for the OpenAPI document only; validation ignores them.
+const exampleRecord = { src_app: 'foo', dest_app: 'bar', vpc_id: 'vpc-0', bytes_tx: 100, bytes_rx: 500, hour: 1 };
+
 export const FlowRecord = Type.Object(
   {
     src_app: Name('source application'),
@@ -17,30 +20,53 @@ export const FlowRecord = Type.Object(
     bytes_rx: Bytes('bytes received'),
     hour: Hour,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [exampleRecord] },
 );
 export type FlowRecord = Static<typeof FlowRecord>;
 
 export const flowBatch = (maxRecords: number) =>
-  Type.Array(FlowRecord, { maxItems: maxRecords, description: 'flow records, any order, any hours' });
+  Type.Array(FlowRecord, {
+    maxItems: maxRecords,
+    description: 'flow records, any order, any hours',
+    examples: [[exampleRecord, { ...exampleRecord, src_app: 'baz', hour: 2 }]],
+  });
 
-export const FlowTotal = Type.Object({
-  src_app: Type.String(),
-  dest_app: Type.String(),
-  vpc_id: Type.String(),
-  hour: Type.Integer(),
-  bytes_tx: Type.Integer(),
-  bytes_rx: Type.Integer(),
-});
+export const FlowTotal = Type.Object(
+  {
+    src_app: Type.String(),
+    dest_app: Type.String(),
+    vpc_id: Type.String(),
+    hour: Type.Integer(),
+    bytes_tx: Type.Integer(),
+    bytes_rx: Type.Integer(),
+  },
+  { description: 'exact totals of one flow in one hour', examples: [{ ...exampleRecord, bytes_tx: 300 }] },
+);
 export type FlowTotal = Static<typeof FlowTotal>;
 
 export const FlowsQuery = Type.Object({ hour: Hour }, { additionalProperties: false });
 
-export const Accepted = Type.Object({ accepted: Type.Integer({ minimum: 0 }) });
+export const Accepted = Type.Object(
+  { accepted: Type.Integer({ minimum: 0 }) },
+  { description: 'the whole batch was applied', examples: [{ accepted: 2 }] },
+);
 
-export const ErrorBody = Type.Object({
-  statusCode: Type.Integer(),
-  code: Type.String(),
-  error: Type.String(),
-  message: Type.String(),
-});
+export const ErrorBody = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.String(),
+    error: Type.String(),
+    message: Type.String(),
+  },
+  {
+    description: 'what is wrong and where; see the README for every code',
+    examples: [
+      {
+        statusCode: 400,
+        code: 'FLOWS_ERR_VALIDATION',
+        error: 'Bad Request',
+        message: 'record 0: field "bytes_tx" must be >= 0',
+      },
+    ],
+  },
+);

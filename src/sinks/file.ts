@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { MinuteCount } from '../window/minute-window.js';
-import type { CountsSink } from './counts-sink.js';
+import type { CountsSink, SinkStatus } from './counts-sink.js';
 
 /** Appends each count as one JSON line to a file, and logs it. */
 export class FileCountsSink implements CountsSink {
@@ -30,6 +30,10 @@ export class FileCountsSink implements CountsSink {
       this.#out.write(`${JSON.stringify(count)}\n`, (err) => (err ? reject(err) : resolve())),
     );
     this.#log.info({ counts: count }, 'minute counts');
+  }
+
+  status(): SinkStatus {
+    return { kind: 'file' };
   }
 
   async close(): Promise<void> {

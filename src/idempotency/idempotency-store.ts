@@ -1,0 +1,48 @@
+/** The response a first request got, replayed verbatim to its repeats. */
+export interface StoredResponse {
+  statusCode: number;
+  /** The serialized JSON body. */
+  payload: string;
+}
+
+export interface IdempotencyOutcome {
+  /** SHA-256 (hex) of the request body as parsed and re-serialized, so a different batch is told apart. */
+  bodyHash: string;
+  response: StoredResponse;
+}
+
+/**
+ * What a request with an Idempotency-Key carries into `FlowStore.ingest`. `key` is already scoped to
+ * the caller (API key id, or "-" when authentication is off), so two tenants never share a key.
+ */
+export interface IdempotencyTicket {
+  key: string;
+  bodyHash: string;
+  /** Epoch milliseconds after which the key may be forgotten and reused. */
+  expiresAt: number;
+}
+
+/**
+ * Completed idempotent requests. Requests still in flight are tracked per instance by the plugin;
+ * a store shared by several instances detects a concurrent one through its own transaction instead.
+ *
+ * A persistent FlowStore provides one as `FlowStore.idempotency` and, in `ingest(records, { idempotency })`:
+ * - inserts (key, bodyHash, records.length, expiresAt) in the batch's own transaction, so the key exists
+ *   exactly when the batch does (with group commit: a savepoint per batch, so one refused batch does not
+ *   fail the others in its group);
+ * - on a unique-key conflict with a live row (committed, or uncommitted in another transaction: the
+ *   insert waits for it) applies nothing and throws IdempotencyInFlightError (409); the caller's retry
+ *   then finds the committed row through `get`. An expired row may be overwritten;
+ * - `get` reads committed, unexpired rows and answers `{ statusCode: 200, payload: '{"accepted":N}' }`,
+ *   the only success POST /flows has; `put` does nothing; expired rows are purged in the background.
+ * test/idempotency-shared-store.test.ts plays this contract with the in-memory store.
+ */
+export interface IdempotencyStore {
+  /** The recorded outcome for `key`, unless none was recorded or it has expired. */
+  get(key: string): Promise<IdempotencyOutcome | undefined>;
+  /**
+   * Records a completed request's outcome before its response is sent. A store that already wrote the
+   * ticket in the batch's transaction may do nothing here.
+   */
+  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): Promise<void>;
+}

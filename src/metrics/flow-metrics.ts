@@ -1,0 +1,138 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CountsSink } from '../sinks/counts-sink.js';
+import type { FlowStore } from '../store/flow-store.js';
+
+const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/**
+ * Every metric the service exports, in a registry of its own (not prom-client's global one), so two
+ * apps in one process (tests, a future admin listener) never clash.
+ */
+export class FlowMetrics {
+  readonly registry = new Registry();
+  readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly recordsIngested: Counter;
+  readonly batchesIngested: Counter;
+  readonly batchesRejected: Counter<'reason'>;
+  readonly idempotentReplays: Counter;
+  readonly storeWriteDuration: Histogram;
+  readonly commitBatches: Histogram;
+  readonly commitRecords: Histogram;
+
+  constructor(store: FlowStore, sink: CountsSink | undefined) {
+    const registers = [this.registry];
+    // Process metrics and event-loop lag (nodejs_eventloop_lag_*), as every Node service exports them.
+    collectDefaultMetrics({ register: this.registry });
+    this.requestDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.recordsIngested = new Counter({
+      name: 'flows_records_ingested_total',
+      help: 'Flow records applied to the store',
+      registers,
+    });
+    this.batchesIngested = new Counter({
+      name: 'flows_batches_ingested_total',
+      help: 'POST /flows batches applied to the store',
+      registers,
+    });
+    this.batchesRejected = new Counter({
+      name: 'flows_batches_rejected_total',
+      help: 'POST /flows batches rejected, by error code',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.idempotentReplays = new Counter({
+      name: 'flows_idempotent_replays_total',
+      help: 'Requests answered from a stored Idempotency-Key response instead of being applied again',
+      registers,
+    });
+    this.storeWriteDuration = new Histogram({
+      name: 'flows_store_write_duration_seconds',
+      help: 'Time for the store to apply one batch, including any wait for a group commit',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
+    this.commitBatches = new Histogram({
+      name: 'flows_store_commit_batches',
+      help: 'Batches per store commit (group commit size; persistent stores only)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    });
+    this.commitRecords = new Histogram({
+      name: 'flows_store_commit_records',
+      help: 'Records per store commit (persistent stores only)',
+      buckets: [1, 10, 100, 1000, 10_000, 100_000, 1_000_000],
+      registers,
+    });
+    store.observeCommits?.((commit) => {
+      this.commitBatches.observe(commit.batches);
+      this.commitRecords.observe(commit.records);
+    });
+    this.#storeGauges(store);
+    this.#sinkGauges(sink);
+  }
+
+  #storeGauges(store: FlowStore): void {
+    new Gauge({
+      name: 'flows_held',
+      help: 'Distinct (flow, hour) totals currently held by the store',
+      registers: [this.registry],
+      async collect() {
+        this.set(await store.flowCount());
+      },
+    });
+  }
+
+  #sinkGauges(sink: CountsSink | undefined): void {
+    const status = () => sink?.status?.();
+    const registers = [this.registry];
+    new Gauge({
+      name: 'flows_sink_info',
+      help: 'Kind of the counts sink (value always 1)',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        this.set({ kind: status()?.kind ?? 'none' }, 1);
+      },
+    });
+    // A sink's kind never changes, so a gauge it cannot report is not registered at all: Prometheus then
+    // shows it as absent rather than as a misleading 0.
+    const initial = status() ?? { kind: 'none' };
+    if (initial.kafkaConnected !== undefined) {
+      new Gauge({
+        name: 'flows_sink_kafka_connected',
+        help: '1 when the Kafka producer is connected, else 0',
+        registers,
+        collect() {
+          this.set(status()?.kafkaConnected ? 1 : 0);
+        },
+      });
+    }
+    if (initial.breaker !== undefined) {
+      new Gauge({
+        name: 'flows_sink_breaker_state',
+        help: 'Kafka circuit breaker: 0 closed, 1 half-open, 2 open',
+        registers,
+        collect() {
+          this.set(BREAKER_STATES[status()?.breaker ?? 'closed']);
+        },
+      });
+    }
+    if (initial.spoolSize !== undefined) {
+      new Gauge({
+        name: 'flows_sink_spool_size',
+        help: 'Minute counts spooled while Kafka is unreachable',
+        registers,
+        collect() {
+          this.set(status()?.spoolSize ?? 0);
+        },
+      });
+    }
+  }
+}

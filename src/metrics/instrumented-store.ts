@@ -1,0 +1,25 @@
+import type { FlowRecord } from '../schemas/flow.js';
+import type { FlowStore, IngestOptions } from '../store/flow-store.js';
+import type { FlowMetrics } from './flow-metrics.js';
+
+/**
+ * The store as the routes see it: each applied batch counts its records and its write latency. Measured
+ * here rather than in the route, so a store is measured the same way whichever route calls it.
+ */
+export function instrumentStore(store: FlowStore, metrics: FlowMetrics): FlowStore {
+  return {
+    async ingest(records: readonly FlowRecord[], options?: IngestOptions) {
+      const stop = metrics.storeWriteDuration.startTimer();
+      await store.ingest(records, options);
+      stop();
+      metrics.recordsIngested.inc(records.length);
+      metrics.batchesIngested.inc();
+    },
+    flowsForHour: (hour) => store.flowsForHour(hour),
+    ping: () => store.ping(),
+    flowCount: () => store.flowCount(),
+    close: () => store.close(),
+    observeCommits: store.observeCommits?.bind(store),
+    idempotency: store.idempotency,
+  };
+}

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { ApiKeys } from '../auth/api-keys.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import type { Scope } from '../http/route-config.js';
+import '../http/route-config.js';
+
+export interface AuthOptions {
+  /** Undefined: authentication is off and every route is open. */
+  apiKeys: ApiKeys | undefined;
+}
+
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/** Checks `Authorization: Bearer <key>` against the route's `config.scope` before anything else runs. */
+const auth: FastifyPluginAsync<AuthOptions> = async (app, { apiKeys }) => {
+  app.decorateRequest('apiKeyId', null);
+  if (!apiKeys) return;
+
+  app.addHook('onRequest', async (request, reply) => {
+    const scope: Scope = request.routeOptions.config?.scope ?? 'any';
+    if (scope === 'open') return;
+    const caller = authenticate(apiKeys, request);
+    if (!caller) {
+      reply.header('www-authenticate', 'Bearer');
+      throw new UnauthorizedError();
+    }
+    request.apiKeyId = caller.id;
+    if (scope !== 'any' && !caller.scopes.has(scope)) throw new ForbiddenError(scope);
+  });
+};
+
+function authenticate(apiKeys: ApiKeys, request: FastifyRequest) {
+  const match = BEARER.exec(request.headers.authorization ?? '');
+  return match ? apiKeys.lookup(match[1]) : undefined;
+}
+
+export const authPlugin = fp(auth, { name: 'flows-auth', fastify: '5.x' });

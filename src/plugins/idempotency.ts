@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../errors.js';
+import type { IdempotencyOutcome, IdempotencyStore } from '../idempotency/idempotency-store.js';
+import '../http/route-config.js';
+
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  ttlMs: number;
+}
+
+// Printable ASCII without spaces at the ends: what agents generate (UUIDs, ULIDs, hashes).
+const VALID_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
+
+interface InFlight {
+  bodyHash: string;
+  done: Promise<void>;
+  release: () => void;
+}
+
+/**
+ * Idempotency-Key for routes with `config.idempotent`. A repeat of a completed request gets the stored
+ * response without running again; a repeat of one still running in this instance waits for it.
+ */
+const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store, ttlMs }) => {
+  const inFlight = new Map<string, InFlight>();
+  app.decorateRequest('idempotency', undefined);
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.routeOptions.config.idempotent) return;
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return;
+    if (typeof header !== 'string' || !VALID_KEY.test(header)) throw new IdempotencyKeyInvalidError();
+    const key = `${request.apiKeyId ?? '-'}:${header}`;
+    // Hashing the parsed body makes a retry with different whitespace the same request, as it should be.
+    const bodyHash = createHash('sha256').update(JSON.stringify(request.body)).digest('hex');
+
+    for (;;) {
+      const running = inFlight.get(key);
+      if (running) {
+        if (running.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
+        await running.done;
+        continue;
+      }
+      const outcome = await store.get(key);
+      if (outcome) return replay(reply, outcome, bodyHash);
+      // Another repeat may have claimed the key while `get` was awaited.
+      if (inFlight.has(key)) continue;
+      let release = () => {};
+      const done = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      inFlight.set(key, { bodyHash, done, release });
+      request.idempotency = { key, bodyHash, expiresAt: Date.now() + ttlMs };
+      return;
+    }
+  });
+
+  // onSend runs once the handler is done, success or error: record a success, then let waiters go.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const ticket = request.idempotency;
+    if (!ticket) return payload;
+    try {
+      if (reply.statusCode < 300 && typeof payload === 'string') {
+        await store.put(ticket, { bodyHash: ticket.bodyHash, response: { statusCode: reply.statusCode, payload } });
+      }
+    } finally {
+      finish(request);
+    }
+    return payload;
+  });
+
+  function finish(request: FastifyRequest): void {
+    const key = request.idempotency?.key;
+    const running = key === undefined ? undefined : inFlight.get(key);
+    if (key === undefined || !running) return;
+    inFlight.delete(key);
+    running.release();
+  }
+};
+
+function replay(reply: FastifyReply, outcome: IdempotencyOutcome, bodyHash: string): FastifyReply {
+  if (outcome.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
+  return reply
+    .code(outcome.response.statusCode)
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('idempotent-replayed', 'true')
+    .send(outcome.response.payload);
+}
+
+export const idempotencyPlugin = fp(idempotency, { name: 'flows-idempotency', fastify: '5.x' });

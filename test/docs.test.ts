@@ -1,0 +1,98 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ApiKeys } from '../src/auth/api-keys.js';
+import { memoryApp, testConfig } from './helpers.js';
+
+/** Every route the app serves, as the router has it, except the UI's own files and HEAD twins. */
+function collectRoutes(app: ReturnType<typeof memoryApp>['app']) {
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD' || route.url.startsWith('/docs')) continue;
+      routes.push({ method: method.toLowerCase(), url: route.url });
+    }
+  });
+  return routes;
+}
+
+describe('OpenAPI document', () => {
+  const { app } = memoryApp({
+    apiKeys: new ApiKeys({ ingest: ['ingest-key-0123456789abcdef'], query: [] }),
+    config: { ...testConfig, RATE_LIMIT_MAX: 100 },
+  });
+  const routes = collectRoutes(app);
+  let doc: OpenAPIV3_1.Document;
+  beforeAll(async () => {
+    const res = await app.inject('/docs/json');
+    expect(res.statusCode).toBe(200);
+    doc = res.json();
+  });
+  afterAll(() => app.close());
+
+  test('is a valid OpenAPI 3.1 document', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    // validate() dereferences in place: give it a copy so the other tests see the document as served.
+    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeDefined();
+  });
+
+  test('documents every route the app serves', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(5);
+    for (const { method, url } of routes) {
+      expect(doc.paths?.[url]?.[method as 'get'], `${method.toUpperCase()} ${url}`).toBeDefined();
+    }
+  });
+
+  test('every operation has a summary, and every response a description and a schema', () => {
+    for (const [url, item] of Object.entries(doc.paths ?? {})) {
+      for (const [method, op] of Object.entries(item ?? {}) as [string, OpenAPIV3_1.OperationObject][]) {
+        expect(op.summary, `${method} ${url}`).toBeTruthy();
+        for (const [status, response] of Object.entries(op.responses ?? {})) {
+          const r = response as OpenAPIV3_1.ResponseObject;
+          expect(r.description, `${method} ${url} ${status}`).toMatch(/^(?!Default Response$)./);
+          expect(Object.keys(r.content ?? {}).length, `${method} ${url} ${status}`).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+
+  test('POST /flows: body with an example, Idempotency-Key, security and every error', () => {
+    const post = doc.paths?.['/flows']?.post as OpenAPIV3_1.OperationObject;
+    const body = post.requestBody as OpenAPIV3_1.RequestBodyObject;
+    const media = body.content['application/json'];
+    expect(media.example ?? media.examples ?? (media.schema as { examples?: unknown }).examples).toBeDefined();
+    const params = (post.parameters ?? []) as OpenAPIV3_1.ParameterObject[];
+    expect(params.find((p) => p.in === 'header' && p.name === 'idempotency-key')).toBeDefined();
+    expect(post.security).toBeUndefined(); // inherits the document-wide bearer requirement
+    expect(doc.security).toEqual([{ apiKey: [] }]);
+    expect(Object.keys(post.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '401', '403', '409', '422', '429', '503', '4XX', '5XX']),
+    );
+  });
+
+  test('GET /flows documents its query parameter; probes are marked as open', () => {
+    const get = doc.paths?.['/flows']?.get as OpenAPIV3_1.OperationObject;
+    const params = (get.parameters ?? []) as OpenAPIV3_1.ParameterObject[];
+    expect(params.find((p) => p.in === 'query' && p.name === 'hour')?.required).toBe(true);
+    expect(doc.paths?.['/health']?.get?.security).toEqual([]);
+    expect(doc.paths?.['/ready']?.get?.security).toEqual([]);
+  });
+
+  test('Swagger UI is served at /docs', async () => {
+    const res = await app.inject('/docs/');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('swagger-ui-bundle.js');
+    // Its assets are as open as the page, authentication on or not.
+    expect((await app.inject('/docs/static/swagger-ui-bundle.js')).statusCode).toBe(200);
+  });
+});
+
+describe('DOCS_ENABLED=false', () => {
+  const { app } = memoryApp({ config: { ...testConfig, DOCS_ENABLED: false } });
+  afterAll(() => app.close());
+
+  test('serves no documentation', async () => {
+    expect((await app.inject('/docs/json')).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { buildApp } from '../src/app.js';
+import type { CountsSink, SinkStatus } from '../src/sinks/counts-sink.js';
+import type { CommitStats } from '../src/store/flow-store.js';
+import { ControllableStore } from './controllable-store.js';
+import { memoryApp, record, silentLogger, testConfig } from './helpers.js';
+
+/** Reads one sample (`name{labels} value`) out of the Prometheus text; undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('GET /metrics', () => {
+  const apps: ReturnType<typeof buildApp>[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+
+  test('counters and gauges move when records are ingested or rejected', async () => {
+    const { app } = memoryApp();
+    apps.push(app);
+    const before = (await app.inject('/metrics')).body;
+    expect(sample(before, 'flows_records_ingested_total')).toBe(0);
+    expect(sample(before, 'flows_held')).toBe(0);
+
+    const batch = [record(), record({ src_app: 'baz' }), record({ hour: 2 })];
+    expect((await app.inject({ method: 'POST', url: '/flows', payload: batch })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/flows', payload: [record({ bytes_tx: -1 })] })).statusCode).toBe(
+      400,
+    );
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/flows',
+          payload: 'x',
+          headers: { 'content-type': 'application/xml' },
+        })
+      ).statusCode,
+    ).toBe(415);
+    await app.inject('/flows?hour=1');
+
+    const res = await app.inject('/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const after = res.body;
+    expect(sample(after, 'flows_records_ingested_total')).toBe(3);
+    expect(sample(after, 'flows_batches_ingested_total')).toBe(1);
+    expect(sample(after, 'flows_held')).toBe(3);
+    expect(sample(after, 'flows_batches_rejected_total{reason="FLOWS_ERR_VALIDATION"}')).toBe(1);
+    expect(sample(after, 'flows_batches_rejected_total{reason="FST_ERR_CTP_INVALID_MEDIA_TYPE"}')).toBe(1);
+    expect(sample(after, 'flows_store_write_duration_seconds_count')).toBe(1);
+    expect(sample(after, 'http_request_duration_seconds_count{method="POST",route="/flows",status_code="200"}')).toBe(
+      1,
+    );
+    expect(sample(after, 'http_request_duration_seconds_count{method="POST",route="/flows",status_code="400"}')).toBe(
+      1,
+    );
+    expect(sample(after, 'http_request_duration_seconds_count{method="GET",route="/flows",status_code="200"}')).toBe(1);
+    // Default process metrics, event-loop lag among them.
+    expect(after).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(after).toMatch(/^process_resident_memory_bytes \d/m);
+  });
+
+  test('unknown URLs share one label, so a scan cannot blow up the series count', async () => {
+    const { app } = memoryApp();
+    apps.push(app);
+    await app.inject('/nope/1');
+    await app.inject('/nope/2');
+    const text = (await app.inject('/metrics')).body;
+    expect(sample(text, 'http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"}')).toBe(
+      2,
+    );
+    expect(text).not.toContain('/nope');
+  });
+
+  test('a store that groups commits and a Kafka sink fill the gauges they expose', async () => {
+    // What the PostgreSQL store and Kafka sink (other branches) implement; here a minimal stand-in each.
+    class GroupCommitStore extends ControllableStore {
+      listener: ((commit: CommitStats) => void) | undefined;
+      observeCommits(listener: (commit: CommitStats) => void): void {
+        this.listener = listener;
+      }
+    }
+    class KafkaLikeSink implements CountsSink {
+      state: SinkStatus = { kind: 'kafka', kafkaConnected: true, breaker: 'closed', spoolSize: 0 };
+      async publish(): Promise<void> {}
+      async close(): Promise<void> {}
+      status(): SinkStatus {
+        return this.state;
+      }
+    }
+    const store = new GroupCommitStore();
+    const sink = new KafkaLikeSink();
+    const app = buildApp({ config: testConfig, store, logger: silentLogger, sink });
+    apps.push(app);
+    store.listener?.({ batches: 5, records: 40, durationMs: 3 });
+    sink.state = { kind: 'kafka', kafkaConnected: false, breaker: 'open', spoolSize: 7 };
+    const text = (await app.inject('/metrics')).body;
+    expect(sample(text, 'flows_store_commit_batches_sum')).toBe(5);
+    expect(sample(text, 'flows_store_commit_records_sum')).toBe(40);
+    expect(sample(text, 'flows_sink_info{kind="kafka"}')).toBe(1);
+    expect(sample(text, 'flows_sink_kafka_connected')).toBe(0);
+    expect(sample(text, 'flows_sink_breaker_state')).toBe(2);
+    expect(sample(text, 'flows_sink_spool_size')).toBe(7);
+  });
+
+  test('without a Kafka sink the Kafka gauges are absent, not zero', async () => {
+    const { app } = memoryApp();
+    apps.push(app);
+    const text = (await app.inject('/metrics')).body;
+    expect(text).not.toContain('flows_sink_kafka_connected');
+    expect(sample(text, 'flows_sink_info{kind="none"}')).toBe(1);
+  });
+});
