@@ -19,3 +19,9 @@ export const StoreUnavailableError = createError<[string]>(
   'the flow store is unavailable (%s); nothing was applied, retry later',
   503,
 );
+/** The connection died after COMMIT was sent and did not come back in time to learn the outcome. */
+export const CommitUnknownError = createError<[string]>(
+  'FLOWS_ERR_COMMIT_UNKNOWN',
+  'the database connection was lost while committing (%s); the batch may or may not be applied, check before resending',
+  503,
+);

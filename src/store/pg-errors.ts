@@ -1,0 +1,40 @@
+import { StoreUnavailableError } from '../errors.js';
+
+/** Seconds a client is asked to wait before retrying when the database is unreachable. */
+export const RETRY_AFTER_SECONDS = 2;
+
+// SQLSTATEs worth another attempt: serialization failure, deadlock, the server shutting down or
+// starting up, too many connections, and every connection exception (class 08).
+const TRANSIENT_CODES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300']);
+// Socket-level failures from node and node-postgres' own messages for a lost or slow connection.
+const TRANSIENT_SYSCALLS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+const TRANSIENT_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Query read timeout',
+  'connection timeout',
+];
+
+export function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True when the same work may succeed if tried again: the database is restarting, busy, or unreachable. */
+export function isTransient(err: unknown): boolean {
+  const code = sqlState(err);
+  if (code && (TRANSIENT_CODES.has(code) || code.startsWith('08') || TRANSIENT_SYSCALLS.has(code))) return true;
+  const message = err instanceof Error ? err.message : '';
+  return TRANSIENT_MESSAGES.some((m) => message.includes(m));
+}
+
+/** A transient failure becomes a 503 with Retry-After; anything else is left as is (a 500). */
+export function unavailable(err: unknown, doing: string): Error {
+  if (!isTransient(err)) return err as Error;
+  const reason = err instanceof Error ? err.message : String(err);
+  return Object.assign(new StoreUnavailableError(`database unreachable while ${doing}: ${reason}`), {
+    headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    cause: err,
+  });
+}
