@@ -139,10 +139,20 @@ export class PostgresFlowStore implements FlowStore {
 
   async #write(flows: UpsertColumns, batches: PreparedBatch[]): Promise<void> {
     const job = writeJob(flows, minuteColumns(batches));
+    // Once any attempt lost its connection after sending COMMIT, "nothing was applied" is no longer
+    // known, even if the last attempt failed before committing.
+    let outcomeUnknown = false;
     try {
-      await this.#retry.execute(() => writeOnce(this.#pool, job, this.#intervalMs, this.instance));
+      await this.#retry.execute(async () => {
+        try {
+          await writeOnce(this.#pool, job, this.#intervalMs, this.instance);
+        } catch (err) {
+          if ((err as { commitOutcomeUnknown?: boolean }).commitOutcomeUnknown) outcomeUnknown = true;
+          throw err;
+        }
+      });
     } catch (err) {
-      if ((err as { commitOutcomeUnknown?: boolean }).commitOutcomeUnknown) {
+      if (outcomeUnknown && isTransient(err)) {
         throw Object.assign(new CommitUnknownError((err as Error).message), {
           headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
         });
