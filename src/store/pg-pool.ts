@@ -44,6 +44,10 @@ export function createPool({ connectionString, max, timeoutMs, onIdleError }: Pg
   });
   // A connection that dies while idle in the pool emits here; the pool drops it and opens a new one on demand.
   pool.on('error', onIdleError);
+  // A connection that dies while checked out but between queries (the server shutting down says so
+  // unprompted) emits 'error' on the client, which would otherwise crash the process. The next query on
+  // it fails, and its holder releases it as broken.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -32,7 +32,7 @@ describe('persistent mode, the real process', () => {
     await second.stop();
   });
 
-  it('has every acknowledged batch, once, after kill -9 during load', async () => {
+  it('has every acknowledged batch, once, after kill -9 during load', { timeout: 120_000 }, async () => {
     let server = await start();
     let restarted = false;
     const load = startLoad(

@@ -15,12 +15,22 @@ export class ServerProcess {
   readonly logs: Record<string, unknown>[] = [];
   readonly #child: ChildProcess;
   readonly #exited: Promise<number | null>;
+  #alive = true;
 
   private constructor(child: ChildProcess, port: number, countsFile: string) {
     this.#child = child;
     this.base = `http://127.0.0.1:${port}`;
     this.countsFile = countsFile;
-    this.#exited = once(child, 'exit').then(([code]) => code as number | null);
+    this.#exited = once(child, 'exit').then(([code]) => {
+      this.#alive = false;
+      return code as number | null;
+    });
+  }
+
+  /** True while running; throws once the process has exited (a crash must fail the test, not stall it). */
+  assertAlive(): true {
+    if (!this.#alive) throw new Error('the server process exited unexpectedly');
+    return true;
   }
 
   static async start(env: Record<string, string>, countsFile?: string): Promise<ServerProcess> {
