@@ -4,8 +4,9 @@ import { StoreUnavailableError } from '../errors.js';
 export const RETRY_AFTER_SECONDS = 2;
 
 // SQLSTATEs worth another attempt: serialization failure, deadlock, the server shutting down or
-// starting up, too many connections, and every connection exception (class 08).
-const TRANSIENT_CODES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300']);
+// starting up, too many connections, a lock or statement timeout (an overloaded database), and every
+// connection exception (class 08).
+const TRANSIENT_CODES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300', '55P03', '57014']);
 // Socket-level failures from node and node-postgres' own messages for a lost or slow connection.
 const TRANSIENT_SYSCALLS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
 const TRANSIENT_MESSAGES = [
