@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
+import pg from 'pg';
 import { TotalOverflowError } from '../errors.js';
 import { MAX_TOTAL } from '../schemas/flow.js';
 import { describeFlow, type MinuteColumns, type UpsertColumns } from './pg-batch.js';
@@ -102,9 +102,15 @@ export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number
   } catch (err) {
     // After COMMIT is sent, a lost connection leaves the outcome unknown until a retry finds the marker.
     if (committing && err instanceof Error) Object.assign(err, { commitOutcomeUnknown: true });
-    await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-      broken = rollbackErr;
-    });
+    if (err instanceof pg.DatabaseError) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
+    } else {
+      // Not an answer from the server (a socket error or a client-side timeout): the connection's
+      // state is unknown, so it is closed, which also makes the server roll back.
+      broken = err as Error;
+    }
     if (sqlState(err) === '23505' && (err as { constraint?: string }).constraint === 'flow_commits_pkey') return;
     if (sqlState(err) === '23514') throw await overflowError(pool, job.flows);
     throw err;
