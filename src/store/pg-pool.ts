@@ -21,7 +21,8 @@ function parseInt8(text: string): number {
   return value;
 }
 
-const types = {
+/** Also handed to cursors, which do not take the pool's parsers. */
+export const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID && format !== 'binary'
       ? parseInt8

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { FlowTotal } from '../schemas/flow.js';
+import { types } from './pg-pool.js';
 
 const HOUR_SQL = `
 SELECT src_app, dest_app, vpc_id, hour, bytes_tx, bytes_rx
@@ -18,7 +19,7 @@ export async function readHour(pool: pg.Pool, hour: number, pageSize: number): P
   let first: FlowTotal[];
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    cursor = client.query(new Cursor<FlowTotal>(HOUR_SQL, [hour]));
+    cursor = client.query(new Cursor<FlowTotal>(HOUR_SQL, [hour], { types }));
     first = await cursor.read(pageSize);
   } catch (err) {
     await finish(client, cursor, err as Error);

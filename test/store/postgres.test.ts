@@ -110,6 +110,12 @@ describe('PostgreSQL store', () => {
     expect(await svc.store.flowCount()).toBeGreaterThanOrEqual(n);
   });
 
+  it('returns totals as numbers from flowsForHour too', async () => {
+    expect(await svc.store.flowsForHour(10)).toEqual([
+      { src_app: 'foo', dest_app: 'bar', vpc_id: 'vpc-0', hour: 10, bytes_tx: 300, bytes_rx: 1500 },
+    ]);
+  });
+
   it('reports readiness from the database', async () => {
     await expect(svc.store.ping()).resolves.toBeUndefined();
   });
