@@ -48,7 +48,8 @@ export class PostgresFlowStore implements FlowStore {
     log,
     intervalMs,
     now = Date.now,
-    maxGroupRecords = 50_000,
+    // Large enough to merge many 1000-record batches, small enough to commit well within PG_TIMEOUT_MS.
+    maxGroupRecords = 20_000,
     readPageSize = 5000,
   }: PostgresStoreOptions) {
     this.#pool = pool;

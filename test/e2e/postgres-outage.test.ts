@@ -41,6 +41,10 @@ describe('persistent mode while the database goes down and comes back', () => {
     await db.stop();
     phase = 'down';
     await waitFor(() => live.assertAlive() && load.result.rejections.length >= 10);
+    const read = await fetch(`${live.base}/flows?hour=5`);
+    expect(read.status).toBe(503);
+    expect(Number(read.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await read.json()).code).toBe('FLOWS_ERR_STORE_UNAVAILABLE');
     // Readiness follows the database.
     await expect(readiness.ping()).rejects.toMatchObject({ statusCode: 503, code: 'FLOWS_ERR_STORE_UNAVAILABLE' });
     await db.restart();
