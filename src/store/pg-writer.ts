@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { TotalOverflowError } from '../errors.js';
 import { MAX_TOTAL } from '../schemas/flow.js';
-import { describeFlow, type MinuteColumns, type UpsertColumns } from './pg-batch.js';
+import { describeFlow, type UpsertColumns } from './pg-batch.js';
 import { sqlState } from './pg-errors.js';
+import type { MinuteColumns } from './pg-minute-rows.js';
 
 /** Writers hold it shared; the minute-count emitter takes it exclusively to close a window (see pg-counter). */
 export const FENCE_LOCK = 0x666c6f78;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeFlows, minuteColumns, prepareBatch, type UpsertColumns } from '../../src/store/pg-batch.js';
+import { mergeFlows, prepareBatch, type UpsertColumns } from '../../src/store/pg-batch.js';
+import { minuteColumns } from '../../src/store/pg-minute-rows.js';
 import { applySchema, createPool } from '../../src/store/pg-pool.js';
 import { writeJob, writeOnce } from '../../src/store/pg-writer.js';
 import { record } from '../helpers.js';
