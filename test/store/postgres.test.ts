@@ -53,6 +53,27 @@ describe('PostgreSQL store', () => {
     }
   });
 
+  it('keeps totals exact with concurrent transactions from many stores (instances) on the same rows', async () => {
+    const stores = await Promise.all(Array.from({ length: 6 }, () => pgApp(url)));
+    const names = Array.from({ length: 30 }, (_, i) => `row${i}`);
+    // Each batch lists the flows in its own shuffled order; the store sorts them, so no deadlock.
+    const shuffled = (seed: number) =>
+      [...names].sort((a, b) => ((a.charCodeAt(3) * seed) % 7) - ((b.charCodeAt(3) * seed) % 7));
+    await Promise.all(
+      stores.flatMap((s, i) =>
+        Array.from({ length: 10 }, (_, j) =>
+          s.store.ingest(
+            shuffled(i * 10 + j + 1).map((src_app) => record({ hour: 21, src_app, bytes_tx: 2, bytes_rx: 3 })),
+          ),
+        ),
+      ),
+    );
+    await Promise.all(stores.map((s) => s.app.close()));
+    const flows = await hour(21);
+    expect(flows).toHaveLength(names.length);
+    for (const f of flows) expect([f.bytes_tx, f.bytes_rx]).toEqual([6 * 10 * 2, 6 * 10 * 3]);
+  });
+
   it('stores totals up to 2^53-1 exactly and rejects a batch that would pass it, whole', async () => {
     expect((await post([record({ hour: 30, bytes_tx: MAX_TOTAL - 1, bytes_rx: 0 })])).statusCode).toBe(200);
     expect((await post([record({ hour: 30, bytes_tx: 1, bytes_rx: 0 })])).statusCode).toBe(200);
