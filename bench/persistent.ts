@@ -110,6 +110,8 @@ async function main() {
       `database after the run: ${rows[0].flows} flows, bytes_tx sum ${rows[0].tx} (expected ${REQUESTS * BATCH * 100})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+    if (rows[0].tx !== String(REQUESTS * BATCH * 100))
+      throw new Error('the database does not hold exactly what was acknowledged');
   } finally {
     await embedded?.destroy();
   }
