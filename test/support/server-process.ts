@@ -40,6 +40,10 @@ export class ServerProcess {
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), COUNTS_FILE: counts, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Never outlives the test worker, even when a test times out before it could stop it.
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.removeListener('exit', reap));
     const server = new ServerProcess(child, port, counts);
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
