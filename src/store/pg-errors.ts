@@ -30,11 +30,19 @@ export function isTransient(err: unknown): boolean {
   return TRANSIENT_MESSAGES.some((m) => message.includes(m));
 }
 
+/** What a client may be told about a transient failure: its kind, not the database's address or text. */
+function kind(err: unknown): string {
+  const code = sqlState(err);
+  if (code === '55P03' || code === '57014') return 'the database is overloaded';
+  if (code === '40001' || code === '40P01') return 'too much contention in the database';
+  if (code === '57P01' || code === '57P02' || code === '57P03') return 'the database is restarting';
+  return 'the database cannot be reached';
+}
+
 /** A transient failure becomes a 503 with Retry-After; anything else is left as is (a 500). */
 export function unavailable(err: unknown, doing: string): Error {
   if (!isTransient(err)) return err as Error;
-  const reason = err instanceof Error ? err.message : String(err);
-  return Object.assign(new StoreUnavailableError(`database unreachable while ${doing}: ${reason}`), {
+  return Object.assign(new StoreUnavailableError(`${kind(err)} while ${doing}`), {
     headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
     cause: err,
   });

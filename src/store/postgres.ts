@@ -84,6 +84,7 @@ export class PostgresFlowStore implements FlowStore {
     try {
       return await this.#retry.execute(() => readHour(this.#pool, hour, this.#pageSize));
     } catch (err) {
+      this.#log.warn({ err, hour }, 'database read failed after retries');
       throw unavailable(err, 'reading flows');
     }
   }
@@ -154,8 +155,9 @@ export class PostgresFlowStore implements FlowStore {
         }
       });
     } catch (err) {
+      this.#log.warn({ err, outcomeUnknown }, 'database write failed after retries');
       if (outcomeUnknown && isTransient(err)) {
-        throw Object.assign(new CommitUnknownError((err as Error).message), {
+        throw Object.assign(new CommitUnknownError('the database went away'), {
           headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
         });
       }
