@@ -63,8 +63,6 @@ export function writeJob(flows: UpsertColumns, minutes: MinuteColumns): WriteJob
   return { id: randomUUID(), flows, minutes };
 }
 
-export class CommitMarkerExists extends Error {}
-
 /**
  * One attempt of a write transaction on a fresh pooled connection. Resolves once committed; a
  * duplicate commit marker means an earlier attempt of this job committed, which is success too.
@@ -113,7 +111,8 @@ export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number
       broken = err as Error;
     }
     if (sqlState(err) === '23505' && (err as { constraint?: string }).constraint === 'flow_commits_pkey') return;
-    if (sqlState(err) === '23514') throw await overflowError(pool, job.flows);
+    if (sqlState(err) === '23514' && !broken) throw await overflowError(client, job.flows);
+    if (sqlState(err) === '23514') throw new TotalOverflowError('a flow');
     throw err;
   } finally {
     // A connection that failed mid-transaction is discarded rather than handed to the next writer.
@@ -122,9 +121,9 @@ export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number
 }
 
 /** Names a flow that would pass 2^53-1, for the 422 message; read after the rollback, best effort. */
-async function overflowError(pool: pg.Pool, flows: UpsertColumns): Promise<Error> {
+async function overflowError(client: pg.PoolClient, flows: UpsertColumns): Promise<Error> {
   try {
-    const { rows } = await pool.query(OVERFLOWING_FLOW_SQL, [
+    const { rows } = await client.query(OVERFLOWING_FLOW_SQL, [
       flows.hour,
       flows.src,
       flows.dest,
