@@ -6,6 +6,8 @@ const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   INMEMORY: Type.Boolean({ default: true }),
   DATABASE_URL: Type.String({ minLength: 1, default: 'postgres://postgres:password@localhost:5432/mydb' }),
+  PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  PG_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
   KAFKA_BROKERS: Type.Optional(Type.String({ minLength: 1 })),
   KAFKA_TOPIC: Type.String({ minLength: 1, default: 'flow-counts' }),
   COUNTS_FILE: Type.String({ minLength: 1, default: './volumes/counts/counts.jsonl' }),

@@ -48,3 +48,9 @@ export const IdempotencyInFlightError = createError(
   'a request with this Idempotency-Key is still being applied; retry later to get its response',
   409,
 );
+/** The connection died after COMMIT was sent and did not come back in time to learn the outcome. */
+export const CommitUnknownError = createError<[string]>(
+  'FLOWS_ERR_COMMIT_UNKNOWN',
+  'the database connection was lost while committing (%s); the batch may or may not be applied, check before resending',
+  503,
+);

@@ -5,6 +5,7 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { FileCountsSink } from './sinks/file.js';
 import { MemoryFlowStore } from './store/memory.js';
+import { openPersistentMode } from './store/open-persistent.js';
 import { RotationScheduler } from './window/scheduler.js';
 
 function readConfig(): { config: Config; apiKeys: ApiKeys | undefined } {
@@ -28,8 +29,19 @@ if (!apiKeys) {
     log.warn('PROTECT_METRICS and PROTECT_DOCS need API keys to protect anything');
 }
 const sink = await FileCountsSink.open(config.COUNTS_FILE, log);
-const scheduler = new RotationScheduler({ intervalMs: config.ROTATION_INTERVAL_MS, sink, log });
-const store = new MemoryFlowStore(scheduler.window);
+const persistent = config.INMEMORY
+  ? undefined
+  : await openPersistentMode(config, log).catch((err: unknown) => {
+      log.fatal({ err }, 'could not open the PostgreSQL store (DATABASE_URL)');
+      process.exit(1);
+    });
+const scheduler = new RotationScheduler({
+  intervalMs: config.ROTATION_INTERVAL_MS,
+  sink,
+  log,
+  counter: persistent?.counter,
+});
+const store = persistent?.store ?? new MemoryFlowStore(scheduler.window);
 const app = buildApp({ config, store, logger: log, scheduler, sink, apiKeys });
 
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {

@@ -1,12 +1,18 @@
 import type { Logger } from 'pino';
 import type { CountsSink } from '../sinks/counts-sink.js';
 import { type MinuteCount, MinuteWindow } from './minute-window.js';
+import type { WindowCounter } from './window-counter.js';
 
 export interface RotationOptions {
   intervalMs: number;
   sink: CountsSink;
   log: Logger;
   now?: () => number;
+  /**
+   * Counts windows somewhere other than this process's `window` (the cluster-wide counter of the
+   * persistent mode). Unset: the local window is rotated and published, as in the in-memory mode.
+   */
+  counter?: WindowCounter;
 }
 
 /** Rotates the window at each wall-clock multiple of `intervalMs` (UTC minute boundaries by default). */
@@ -20,8 +26,12 @@ export class RotationScheduler {
   /** Start of the open window. */
   #current: number;
   #pending = new Set<Promise<void>>();
+  readonly #counter: WindowCounter | undefined;
+  // Rotations of a shared counter run one after another, even when one outlasts a short window.
+  #counting: Promise<void> = Promise.resolve();
 
-  constructor({ intervalMs, sink, log, now = Date.now }: RotationOptions) {
+  constructor({ intervalMs, sink, log, now = Date.now, counter }: RotationOptions) {
+    this.#counter = counter;
     this.#intervalMs = intervalMs;
     this.#sink = sink;
     this.#log = log;
@@ -40,7 +50,8 @@ export class RotationScheduler {
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#publish(this.window.rotate(this.#now(), true));
+    this.#rotate(this.#now(), true);
+    await this.#counting;
     await Promise.all(this.#pending);
   }
 
@@ -58,8 +69,21 @@ export class RotationScheduler {
 
   #rotateAt(boundary: number): void {
     if (boundary <= this.#current) return;
-    this.#publish(this.window.rotate(boundary));
+    this.#rotate(boundary, false);
     this.#current = boundary;
+  }
+
+  #rotate(at: number, partial: boolean): void {
+    const counter = this.#counter;
+    if (!counter) {
+      this.#publish(this.window.rotate(at, partial));
+      return;
+    }
+    this.#counting = this.#counting
+      .then(() => counter.rotate(at, partial, (count) => this.#sink.publish(count)))
+      .catch((err: unknown) =>
+        this.#log.error({ err }, 'could not count the closed window; retried at the next boundary'),
+      );
   }
 
   #publish(count: MinuteCount): void {

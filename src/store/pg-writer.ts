@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { TotalOverflowError } from '../errors.js';
+import { MAX_TOTAL } from '../schemas/flow.js';
+import { describeFlow, type UpsertColumns } from './pg-batch.js';
+import { sqlState } from './pg-errors.js';
+import type { MinuteColumns } from './pg-minute-rows.js';
+
+/** Writers hold it shared; the minute-count emitter takes it exclusively to close a window (see pg-counter). */
+export const FENCE_LOCK = 0x666c6f78;
+
+// One statement, so one round trip: the commit marker, the totals, and the minute keys and stats. The
+// totals rows arrive in the caller's key order; minute keys are ordered here, for the same reason: two
+// transactions locking the same rows in the same order wait for each other instead of deadlocking.
+// A window already closed by the emitter (a batch that arrived just before the boundary but commits
+// after the count) is moved to the next open window, so every record is counted exactly once.
+const WRITE_SQL = `
+WITH marker AS (
+  INSERT INTO flow_commits (id) VALUES ($1)
+), fence AS (
+  SELECT closed_through FROM flow_count_state WHERE id
+), totals AS (
+  INSERT INTO flow_totals AS t (hour, src_app, dest_app, vpc_id, bytes_tx, bytes_rx)
+  SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+  ON CONFLICT (hour, src_app, dest_app, vpc_id)
+  DO UPDATE SET bytes_tx = t.bytes_tx + EXCLUDED.bytes_tx, bytes_rx = t.bytes_rx + EXCLUDED.bytes_rx
+), minute_keys AS (
+  INSERT INTO flow_minute_keys (minute, hour, src_app, dest_app, vpc_id)
+  SELECT DISTINCT greatest(k.minute, f.closed_through + $8), k.hour, k.src_app, k.dest_app, k.vpc_id
+  FROM unnest($9::bigint[], $10::int[], $11::text[], $12::text[], $13::text[])
+    AS k(minute, hour, src_app, dest_app, vpc_id)
+  LEFT JOIN fence f ON true
+  ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT DO NOTHING
+), minute_stats AS (
+  INSERT INTO flow_minute_stats AS s (minute, instance, records, bytes_tx, bytes_rx)
+  SELECT greatest(m.minute, f.closed_through + $8), $14, sum(m.records), sum(m.tx), sum(m.rx)
+  FROM unnest($15::bigint[], $16::bigint[], $17::numeric[], $18::numeric[]) AS m(minute, records, tx, rx)
+  LEFT JOIN fence f ON true
+  GROUP BY 1
+  ON CONFLICT (minute, instance) DO UPDATE
+  SET records = s.records + EXCLUDED.records, bytes_tx = s.bytes_tx + EXCLUDED.bytes_tx,
+      bytes_rx = s.bytes_rx + EXCLUDED.bytes_rx
+)
+SELECT 1`;
+
+const OVERFLOWING_FLOW_SQL = `
+SELECT u.hour, u.src_app, u.dest_app, u.vpc_id
+FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+  AS u(hour, src_app, dest_app, vpc_id, tx, rx)
+JOIN flow_totals t USING (hour, src_app, dest_app, vpc_id)
+WHERE t.bytes_tx + u.tx > ${MAX_TOTAL} OR t.bytes_rx + u.rx > ${MAX_TOTAL}
+LIMIT 1`;
+
+export interface WriteJob {
+  /** Reused by every attempt of the same job: a retry after an unknown commit outcome cannot apply it twice. */
+  id: string;
+  flows: UpsertColumns;
+  minutes: MinuteColumns;
+}
+
+export function writeJob(flows: UpsertColumns, minutes: MinuteColumns): WriteJob {
+  return { id: randomUUID(), flows, minutes };
+}
+
+/**
+ * One attempt of a write transaction on a fresh pooled connection. Resolves once committed; a
+ * duplicate commit marker means an earlier attempt of this job committed, which is success too.
+ */
+export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number, instance: string): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  let committing = false;
+  try {
+    await client.query('BEGIN');
+    // Shared with every other writer; only the emitter closing a window waits for us (and we for it).
+    await client.query('SELECT pg_advisory_xact_lock_shared($1)', [FENCE_LOCK]);
+    const { flows, minutes: m } = job;
+    await client.query(WRITE_SQL, [
+      job.id,
+      flows.hour,
+      flows.src,
+      flows.dest,
+      flows.vpc,
+      flows.tx,
+      flows.rx,
+      intervalMs,
+      m.keyMinute,
+      m.keyHour,
+      m.keySrc,
+      m.keyDest,
+      m.keyVpc,
+      instance,
+      m.statMinute,
+      m.statRecords,
+      m.statTx,
+      m.statRx,
+    ]);
+    committing = true;
+    await client.query('COMMIT');
+  } catch (err) {
+    // After COMMIT is sent, a lost connection leaves the outcome unknown until a retry finds the marker.
+    if (committing && err instanceof Error) Object.assign(err, { commitOutcomeUnknown: true });
+    if (err instanceof pg.DatabaseError) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
+    } else {
+      // Not an answer from the server (a socket error or a client-side timeout): the connection's
+      // state is unknown, so it is closed, which also makes the server roll back.
+      broken = err as Error;
+    }
+    if (sqlState(err) === '23505' && (err as { constraint?: string }).constraint === 'flow_commits_pkey') return;
+    if (sqlState(err) === '23514' && !broken) throw await overflowError(client, job.flows);
+    if (sqlState(err) === '23514') throw new TotalOverflowError('a flow');
+    throw err;
+  } finally {
+    // A connection that failed mid-transaction is discarded rather than handed to the next writer.
+    client.release(broken);
+  }
+}
+
+/** Names a flow that would pass 2^53-1, for the 422 message; read after the rollback, best effort. */
+async function overflowError(client: pg.PoolClient, flows: UpsertColumns): Promise<Error> {
+  try {
+    const { rows } = await client.query(OVERFLOWING_FLOW_SQL, [
+      flows.hour,
+      flows.src,
+      flows.dest,
+      flows.vpc,
+      flows.tx,
+      flows.rx,
+    ]);
+    if (rows[0]) return new TotalOverflowError(describeFlow(rows[0]));
+  } catch {
+    // The name of the flow is a courtesy; the rejection stands without it.
+  }
+  return new TotalOverflowError('a flow');
+}

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlowRecord, FlowTotal } from '../../src/schemas/flow.js';
+import { MAX_TOTAL } from '../../src/schemas/flow.js';
+import { record } from '../helpers.js';
+import { pgApp } from '../support/pg-app.js';
+import { freshDatabase, query } from '../support/pg-db.js';
+
+type PgApp = Awaited<ReturnType<typeof pgApp>>;
+let url: string;
+let svc: PgApp;
+
+beforeAll(async () => {
+  url = await freshDatabase();
+  svc = await pgApp(url);
+});
+afterAll(async () => {
+  await svc?.app.close();
+});
+
+const post = (body: unknown) => svc.app.inject({ method: 'POST', url: '/flows', payload: body as object });
+const hour = async (n: number) =>
+  (await svc.app.inject({ method: 'GET', url: `/flows?hour=${n}` })).json<FlowTotal[]>();
+const sortFlows = (flows: FlowTotal[]) => [...flows].sort((a, b) => a.src_app.localeCompare(b.src_app));
+
+describe('PostgreSQL store', () => {
+  it('sums a batch per flow and answers the hour with exact totals', async () => {
+    const res = await post([
+      record({ hour: 10 }),
+      record({ hour: 10, bytes_tx: 200, bytes_rx: 1000 }),
+      record({ hour: 11, src_app: 'baz' }),
+    ]);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ accepted: 3 });
+    expect(await hour(10)).toEqual([
+      { src_app: 'foo', dest_app: 'bar', vpc_id: 'vpc-0', hour: 10, bytes_tx: 300, bytes_rx: 1500 },
+    ]);
+    expect(await hour(12)).toEqual([]);
+    expect((await post([])).json()).toEqual({ accepted: 0 });
+  });
+
+  it('keeps totals exact with many concurrent writers on the same flows', async () => {
+    const writers = 40;
+    const batch: FlowRecord[] = [];
+    for (let i = 0; i < 100; i++) batch.push(record({ hour: 20, src_app: `s${i % 7}`, bytes_tx: i, bytes_rx: 1 }));
+    const results = await Promise.all(Array.from({ length: writers }, () => post(batch)));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(writers).fill(200));
+    const flows = sortFlows(await hour(20));
+    expect(flows).toHaveLength(7);
+    for (const f of flows) {
+      const mine = batch.filter((r) => r.src_app === f.src_app);
+      expect(f.bytes_tx).toBe(writers * mine.reduce((sum, r) => sum + r.bytes_tx, 0));
+      expect(f.bytes_rx).toBe(writers * mine.length);
+    }
+  });
+
+  it('keeps totals exact with concurrent transactions from many stores (instances) on the same rows', async () => {
+    const stores = await Promise.all(Array.from({ length: 6 }, () => pgApp(url)));
+    const names = Array.from({ length: 30 }, (_, i) => `row${i}`);
+    // Each batch lists the flows in its own shuffled order; the store sorts them, so no deadlock.
+    const shuffled = (seed: number) =>
+      [...names].sort((a, b) => ((a.charCodeAt(3) * seed) % 7) - ((b.charCodeAt(3) * seed) % 7));
+    await Promise.all(
+      stores.flatMap((s, i) =>
+        Array.from({ length: 10 }, (_, j) =>
+          s.store.ingest(
+            shuffled(i * 10 + j + 1).map((src_app) => record({ hour: 21, src_app, bytes_tx: 2, bytes_rx: 3 })),
+          ),
+        ),
+      ),
+    );
+    await Promise.all(stores.map((s) => s.app.close()));
+    const flows = await hour(21);
+    expect(flows).toHaveLength(names.length);
+    for (const f of flows) expect([f.bytes_tx, f.bytes_rx]).toEqual([6 * 10 * 2, 6 * 10 * 3]);
+  });
+
+  it('stores totals up to 2^53-1 exactly and rejects a batch that would pass it, whole', async () => {
+    expect((await post([record({ hour: 30, bytes_tx: MAX_TOTAL - 1, bytes_rx: 0 })])).statusCode).toBe(200);
+    expect((await post([record({ hour: 30, bytes_tx: 1, bytes_rx: 0 })])).statusCode).toBe(200);
+    const before = await hour(30);
+    expect(before[0].bytes_tx).toBe(MAX_TOTAL);
+
+    const res = await post([record({ hour: 30, src_app: 'new', bytes_tx: 5 }), record({ hour: 30, bytes_tx: 1 })]);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().code).toBe('FLOWS_ERR_TOTAL_OVERFLOW');
+    expect(res.json().message).toContain('"src_app":"foo"');
+    expect(await hour(30)).toEqual(before);
+
+    // Overflow within the batch itself is caught before the database.
+    const self = await post([record({ hour: 31, bytes_tx: MAX_TOTAL }), record({ hour: 31, bytes_tx: 1 })]);
+    expect(self.statusCode).toBe(422);
+    expect(await hour(31)).toEqual([]);
+  });
+
+  it('rejects only the overflowing batch of a group commit; the batches merged with it are applied', async () => {
+    await post([record({ hour: 40, bytes_tx: MAX_TOTAL, bytes_rx: 0 })]);
+    const innocent = Array.from({ length: 20 }, (_, i) => post([record({ hour: 41, src_app: `i${i}`, bytes_tx: 3 })]));
+    const culprit = post([record({ hour: 41, src_app: 'i0', bytes_tx: 1 }), record({ hour: 40, bytes_tx: 1 })]);
+    const [bad, ...good] = await Promise.all([culprit, ...innocent]);
+    expect(bad.statusCode).toBe(422);
+    expect(good.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
+    const flows = await hour(41);
+    expect(flows).toHaveLength(20);
+    expect(flows.every((f) => f.bytes_tx === 3)).toBe(true);
+    expect((await hour(40))[0].bytes_tx).toBe(MAX_TOTAL);
+  });
+
+  it('leaves the database untouched by bad input', async () => {
+    const snapshot = () => query(url, 'SELECT * FROM flow_totals ORDER BY 1, 2, 3, 4');
+    const before = await snapshot();
+    const bad = [
+      [record({ hour: 50 }), { ...record({ hour: 50 }), bytes_tx: -1 }],
+      [record({ hour: 50 }), { ...record({ hour: 50 }), extra: 1 }],
+      [record({ hour: 50 }), record({ hour: 50, bytes_rx: 1.5 })],
+      { not: 'an array' },
+    ];
+    for (const body of bad) expect((await post(body)).statusCode).toBe(400);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('streams a large hour in key order with exact totals', async () => {
+    const n = 12_000;
+    const all: FlowRecord[] = [];
+    for (let i = 0; i < n; i++)
+      all.push(record({ hour: 60, src_app: `app-${String(i).padStart(6, '0')}`, bytes_tx: i }));
+    for (let i = 0; i < n; i += 1000) expect((await post(all.slice(i, i + 1000))).statusCode).toBe(200);
+    const flows = await hour(60);
+    expect(flows).toHaveLength(n);
+    expect(flows.reduce((sum, f) => sum + f.bytes_tx, 0)).toBe((n * (n - 1)) / 2);
+    expect(new Set(flows.map((f) => f.src_app)).size).toBe(n);
+    expect(await svc.store.flowCount()).toBeGreaterThanOrEqual(n);
+  });
+
+  it('returns totals as numbers from flowsForHour too', async () => {
+    expect(await svc.store.flowsForHour(10)).toEqual([
+      { src_app: 'foo', dest_app: 'bar', vpc_id: 'vpc-0', hour: 10, bytes_tx: 300, bytes_rx: 1500 },
+    ]);
+  });
+
+  it('reports readiness from the database', async () => {
+    await expect(svc.store.ping()).resolves.toBeUndefined();
+  });
+});

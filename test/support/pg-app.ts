@@ -1,0 +1,18 @@
+import { buildApp } from '../../src/app.js';
+import { createPool } from '../../src/store/pg-pool.js';
+import { PostgresFlowStore } from '../../src/store/postgres.js';
+import { silentLogger, testConfig } from '../helpers.js';
+
+export interface PgAppOptions {
+  intervalMs?: number;
+  now?: () => number;
+  timeoutMs?: number;
+}
+
+/** An app over a PostgreSQL store on `url`, driven with app.inject; as one service instance would be. */
+export async function pgApp(url: string, { intervalMs = 60_000, now, timeoutMs = 2000 }: PgAppOptions = {}) {
+  const pool = createPool({ connectionString: url, max: 5, timeoutMs, onIdleError: () => {} });
+  const store = await PostgresFlowStore.open({ pool, log: silentLogger, intervalMs, now });
+  const app = buildApp({ config: testConfig, store, logger: silentLogger });
+  return { app, store, pool };
+}

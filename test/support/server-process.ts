@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort } from './embedded-pg.js';
+
+const SERVER = new URL('../../dist/server.js', import.meta.url).pathname;
+
+/** The built server (`dist/server.js`, built by `npm test`) running as a real process on a free port. */
+export class ServerProcess {
+  readonly base: string;
+  readonly countsFile: string;
+  readonly logs: Record<string, unknown>[] = [];
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<number | null>;
+  #alive = true;
+
+  private constructor(child: ChildProcess, port: number, countsFile: string) {
+    this.#child = child;
+    this.base = `http://127.0.0.1:${port}`;
+    this.countsFile = countsFile;
+    this.#exited = once(child, 'exit').then(([code]) => {
+      this.#alive = false;
+      return code as number | null;
+    });
+  }
+
+  /** True while running; throws once the process has exited (a crash must fail the test, not stall it). */
+  assertAlive(): true {
+    if (!this.#alive) throw new Error('the server process exited unexpectedly');
+    return true;
+  }
+
+  static async start(env: Record<string, string>, countsFile?: string): Promise<ServerProcess> {
+    const port = await freePort();
+    const counts = countsFile ?? join(await mkdtemp(join(tmpdir(), 'flows-counts-')), 'counts.jsonl');
+    const child = spawn(process.execPath, [SERVER], {
+      env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), COUNTS_FILE: counts, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Never outlives the test worker, even when a test times out before it could stop it.
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.removeListener('exit', reap));
+    const server = new ServerProcess(child, port, counts);
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          server.logs.push(entry);
+          if (entry.msg === 'flow aggregation ready') resolve();
+        } catch {
+          // Not a log line; ignored.
+        }
+      });
+      server.#exited.then((code) => reject(new Error(`server exited with ${code} before ready: ${stderr}`)));
+    });
+    await ready;
+    return server;
+  }
+
+  post(body: unknown): Promise<Response> {
+    return fetch(`${this.base}/flows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async hour(hour: number): Promise<{ src_app: string; bytes_tx: number; bytes_rx: number }[]> {
+    const res = await fetch(`${this.base}/flows?hour=${hour}`);
+    if (res.status !== 200) throw new Error(`GET answered ${res.status}: ${await res.text()}`);
+    return res.json();
+  }
+
+  /** SIGTERM: the graceful shutdown path. */
+  async stop(): Promise<number | null> {
+    this.#child.kill('SIGTERM');
+    return this.#exited;
+  }
+
+  /** SIGKILL: no shutdown code runs at all. */
+  async kill(): Promise<void> {
+    this.#child.kill('SIGKILL');
+    await this.#exited;
+  }
+}

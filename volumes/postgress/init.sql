@@ -1,0 +1,57 @@
+-- Schema of the PostgreSQL flow store. Idempotent: the compose file runs it when the database volume is
+-- created, and every service instance runs it again at start-up (under an advisory lock), so a bare
+-- database works too.
+
+-- Hourly totals per flow. The primary key leads with `hour`, so `GET /flows?hour=N` is a range scan of
+-- the primary-key index, in key order (which is also what keyset paging and cursors walk).
+CREATE TABLE IF NOT EXISTS flow_totals (
+  hour     integer NOT NULL,
+  src_app  text    NOT NULL,
+  dest_app text    NOT NULL,
+  vpc_id   text    NOT NULL,
+  bytes_tx bigint  NOT NULL,
+  bytes_rx bigint  NOT NULL,
+  PRIMARY KEY (hour, src_app, dest_app, vpc_id),
+  -- BIGINT would hold 2^63-1; the service promises exact JavaScript integers, so a total past 2^53-1
+  -- fails the statement and the whole batch's transaction rolls back.
+  CONSTRAINT flow_totals_bytes_tx_exact CHECK (bytes_tx BETWEEN 0 AND 9007199254740991),
+  CONSTRAINT flow_totals_bytes_rx_exact CHECK (bytes_rx BETWEEN 0 AND 9007199254740991)
+);
+
+-- Minute counts shared by every instance. Each write transaction adds the flow keys it touched under
+-- the minute in which its batch arrived; the elected emitter counts a closed minute and deletes its rows.
+CREATE TABLE IF NOT EXISTS flow_minute_keys (
+  minute   bigint  NOT NULL, -- window start, milliseconds since the epoch
+  hour     integer NOT NULL,
+  src_app  text    NOT NULL,
+  dest_app text    NOT NULL,
+  vpc_id   text    NOT NULL,
+  PRIMARY KEY (minute, hour, src_app, dest_app, vpc_id)
+);
+
+-- Records and bytes per minute, one row per instance so writers on different instances never wait
+-- for each other on a shared counter row.
+CREATE TABLE IF NOT EXISTS flow_minute_stats (
+  minute   bigint  NOT NULL,
+  instance text    NOT NULL,
+  records  bigint  NOT NULL,
+  bytes_tx numeric NOT NULL,
+  bytes_rx numeric NOT NULL,
+  PRIMARY KEY (minute, instance)
+);
+
+-- One row: the last window closed to writers, and the last window whose count was published.
+CREATE TABLE IF NOT EXISTS flow_count_state (
+  id              boolean PRIMARY KEY DEFAULT true CHECK (id),
+  closed_through  bigint,
+  emitted_through bigint
+);
+INSERT INTO flow_count_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING;
+
+-- One row per committed write transaction. A transaction retried after its connection was lost while
+-- committing inserts the same id again: a duplicate means the first attempt did commit, so a retry can
+-- never apply a batch twice. Rows older than an hour are pruned.
+CREATE TABLE IF NOT EXISTS flow_commits (
+  id         uuid        PRIMARY KEY,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
