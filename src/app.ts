@@ -28,6 +28,8 @@ export function buildApp({ config, store, logger, scheduler, sink }: AppDeps): F
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  // JSON is the only body this API takes; anything else is a 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandlers(app);
   app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
 

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Accepted, ErrorBody, FlowsQuery, FlowTotal, flowBatch } from '../schemas/flow.js';
+import { createFlowBatchDecoder, rawJsonBody } from '../http/flow-batch-body.js';
+import { validatorCompiler } from '../http/validation.js';
+import { Accepted, ErrorBody, FlowsQuery, FlowTotal } from '../schemas/flow.js';
 import type { FlowStore } from '../store/flow-store.js';
 
 export interface FlowRoutesOptions {
@@ -8,18 +10,31 @@ export interface FlowRoutesOptions {
 }
 
 export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { store, maxBatchRecords }) => {
+  // The body is validated by the handler, once, against flowBatch(maxBatchRecords): either while the
+  // store's fast path reads the bytes, or by decodeRecords. A `body` schema here would be a second pass.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, rawJsonBody);
+  const decodeRecords = createFlowBatchDecoder(app, validatorCompiler, maxBatchRecords);
+
   app.post(
     '/flows',
     {
       schema: {
         summary: 'Add flow records to the hourly totals (all or nothing)',
-        body: flowBatch(maxBatchRecords),
         response: { 200: Accepted, '4xx': ErrorBody, '5xx': ErrorBody },
       },
     },
-    async (request) => {
-      await store.ingest(request.body);
-      return { accepted: request.body.length };
+    async (request, reply) => {
+      const body = request.body as Buffer;
+      let accepted = store.ingestJson?.(body, maxBatchRecords);
+      if (accepted === undefined) {
+        const records = decodeRecords(body);
+        await store.ingest(records);
+        accepted = records.length;
+      }
+      // Already JSON (a string with a JSON content type), so Fastify sends it as it is; `as never`
+      // because the type provider expects the object form.
+      return reply.type('application/json; charset=utf-8').send(`{"accepted":${accepted}}` as never);
     },
   );
 
@@ -32,6 +47,10 @@ export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (a
         response: { 200: { type: 'array', items: FlowTotal }, '4xx': ErrorBody, '5xx': ErrorBody },
       },
     },
-    async (request) => store.flowsForHour(request.query.hour),
+    async (request, reply) => {
+      const json = store.flowsForHourJson?.(request.query.hour);
+      if (json) return reply.type('application/json; charset=utf-8').send(json as never);
+      return store.flowsForHour(request.query.hour);
+    },
   );
 };

@@ -1,44 +1,52 @@
 /**
- * The flows of one hour: an open-addressing hash table over interned (src, dest, vpc) ids, with the
- * totals in parallel typed arrays. About 40 bytes per flow, against ~230 for a Map of objects keyed
- * by concatenated strings, and no allocation per record once the arrays have grown.
+ * The flows of one hour: an open-addressing hash table over interned (src, dest, vpc) ids. A flow's
+ * four integers sit together in `keys` and its two totals together in `totals`, so finding and adding
+ * to a flow touches about three cache lines even when the table is far larger than the caches.
+ * 40 bytes per slot (about 42 per flow at 1M flows), against ~230 for a Map of objects keyed by
+ * concatenated strings, and no allocation per record once the arrays have grown.
  */
 const EMPTY = -1;
 const INITIAL_FLOWS = 64;
+/** Ints per flow in `keys`: src, dest, vpc, store-wide flow id. */
+export const KEY_INTS = 4;
 
 export class HourTable {
   count = 0;
-  src = new Int32Array(INITIAL_FLOWS);
-  dest = new Int32Array(INITIAL_FLOWS);
-  vpc = new Int32Array(INITIAL_FLOWS);
-  tx = new Float64Array(INITIAL_FLOWS);
-  rx = new Float64Array(INITIAL_FLOWS);
-  /** Store-wide flow id, so the minute window can count distinct flows across hours. */
-  flowId = new Int32Array(INITIAL_FLOWS);
+  /** Per flow: src, dest, vpc name ids, then the store-wide flow id (for the minute window). */
+  keys = new Int32Array(INITIAL_FLOWS * KEY_INTS);
+  /** Per flow: bytes_tx, bytes_rx. Doubles hold every integer up to 2^53 exactly. */
+  totals = new Float64Array(INITIAL_FLOWS * 2);
+  /** `count` when the batch being applied first touched this table, or -1. */
+  countAtBatchStart = -1;
   #slots = new Int32Array(INITIAL_FLOWS * 2).fill(EMPTY);
   #mask = INITIAL_FLOWS * 2 - 1;
 
-  /** Index of the flow, inserting it with zero totals when new. */
-  indexOf(src: number, dest: number, vpc: number, newFlowId: () => number): number {
-    let slot = hash(src, dest, vpc) & this.#mask;
+  /** Index of the flow, inserting it with zero totals and id `newFlowId` when new. */
+  indexOf(src: number, dest: number, vpc: number, newFlowId: number): number {
+    const keys = this.keys;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let slot = hash(src, dest, vpc) & mask;
     for (;;) {
-      const index = this.#slots[slot];
+      const index = slots[slot];
       if (index === EMPTY) break;
-      if (this.src[index] === src && this.dest[index] === dest && this.vpc[index] === vpc) return index;
-      slot = (slot + 1) & this.#mask;
+      const k = index * KEY_INTS;
+      if (keys[k] === src && keys[k + 1] === dest && keys[k + 2] === vpc) return index;
+      slot = (slot + 1) & mask;
     }
-    if (this.count === this.tx.length) {
-      this.#growFlows();
+    if (this.count * KEY_INTS === keys.length) {
+      this.#grow();
       return this.indexOf(src, dest, vpc, newFlowId);
     }
     const index = this.count++;
-    this.#slots[slot] = index;
-    this.src[index] = src;
-    this.dest[index] = dest;
-    this.vpc[index] = vpc;
-    this.tx[index] = 0;
-    this.rx[index] = 0;
-    this.flowId[index] = newFlowId();
+    slots[slot] = index;
+    const k = index * KEY_INTS;
+    keys[k] = src;
+    keys[k + 1] = dest;
+    keys[k + 2] = vpc;
+    keys[k + 3] = newFlowId;
+    this.totals[index * 2] = 0;
+    this.totals[index * 2 + 1] = 0;
     return index;
   }
 
@@ -49,39 +57,35 @@ export class HourTable {
    */
   truncate(count: number): void {
     for (let index = this.count - 1; index >= count; index--) {
-      let slot = hash(this.src[index], this.dest[index], this.vpc[index]) & this.#mask;
+      let slot = this.#slotHash(index) & this.#mask;
       while (this.#slots[slot] !== index) slot = (slot + 1) & this.#mask;
       this.#slots[slot] = EMPTY;
     }
     this.count = count;
   }
 
-  get bytes(): number {
-    return this.#slots.byteLength + this.tx.length * 32;
+  #slotHash(index: number): number {
+    const k = index * KEY_INTS;
+    return hash(this.keys[k], this.keys[k + 1], this.keys[k + 2]);
   }
 
-  #growFlows(): void {
-    const capacity = this.tx.length * 2;
-    this.src = grow(this.src, new Int32Array(capacity));
-    this.dest = grow(this.dest, new Int32Array(capacity));
-    this.vpc = grow(this.vpc, new Int32Array(capacity));
-    this.tx = grow(this.tx, new Float64Array(capacity));
-    this.rx = grow(this.rx, new Float64Array(capacity));
-    this.flowId = grow(this.flowId, new Int32Array(capacity));
+  #grow(): void {
+    const capacity = this.totals.length; // flows * 2: the new flow capacity
+    const keys = new Int32Array(capacity * KEY_INTS);
+    keys.set(this.keys);
+    this.keys = keys;
+    const totals = new Float64Array(capacity * 2);
+    totals.set(this.totals);
+    this.totals = totals;
     // Load factor stays at or under 1/2, which keeps linear probes short.
     this.#slots = new Int32Array(capacity * 2).fill(EMPTY);
     this.#mask = capacity * 2 - 1;
     for (let index = 0; index < this.count; index++) {
-      let slot = hash(this.src[index], this.dest[index], this.vpc[index]) & this.#mask;
+      let slot = this.#slotHash(index) & this.#mask;
       while (this.#slots[slot] !== EMPTY) slot = (slot + 1) & this.#mask;
       this.#slots[slot] = index;
     }
   }
-}
-
-function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 function hash(a: number, b: number, c: number): number {

@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { memoryApp, record, testConfig } from '../helpers.js';
+
+let ctx: ReturnType<typeof memoryApp>;
+beforeEach(() => {
+  ctx = memoryApp();
+});
+afterEach(() => ctx.app.close());
+
+const post = (payload: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  ctx.app.inject({
+    method: 'POST',
+    url: '/flows',
+    headers,
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
+const get = (query: string) => ctx.app.inject({ method: 'GET', url: `/flows${query}` });
+
+describe('POST /flows and GET /flows', () => {
+  it('accepts a batch and answers the hour with exact totals', async () => {
+    const res = await post([record(), record({ bytes_tx: 1, bytes_rx: 1 }), record({ hour: 2 })]);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ accepted: 3 });
+    const hour1 = await get('?hour=1');
+    expect(hour1.statusCode).toBe(200);
+    expect(hour1.headers['content-type']).toMatch(/application\/json/);
+    expect(hour1.json()).toEqual([
+      { src_app: 'foo', dest_app: 'bar', vpc_id: 'vpc-0', hour: 1, bytes_tx: 101, bytes_rx: 501 },
+    ]);
+  });
+
+  it('accepts an empty array', async () => {
+    const res = await post([]);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ accepted: 0 });
+  });
+
+  it('answers [] for an hour with no flows, and accepts the largest hour', async () => {
+    expect((await get('?hour=0')).json()).toEqual([]);
+    expect((await post([record({ hour: 2 ** 31 - 1 })])).statusCode).toBe(200);
+    expect((await get(`?hour=${2 ** 31 - 1}`)).json()).toHaveLength(1);
+  });
+
+  it('accepts names of exactly 256 characters and totals of exactly 2^53-1', async () => {
+    const name = 'x'.repeat(256);
+    const max = Number.MAX_SAFE_INTEGER;
+    const res = await post([record({ src_app: name, dest_app: name, vpc_id: name, bytes_tx: max, bytes_rx: max })]);
+    expect(res.statusCode).toBe(200);
+    expect((await get('?hour=1')).json()).toEqual([
+      { src_app: name, dest_app: name, vpc_id: name, hour: 1, bytes_tx: max, bytes_rx: max },
+    ]);
+  });
+});
+
+describe('bad input: a clear 4xx and nothing applied', () => {
+  const good = record({ src_app: 'good' });
+  const cases: [string, string | unknown, number, string | RegExp, Record<string, string>?][] = [
+    ['not JSON', '[{"src_app":', 400, /not valid JSON/],
+    ['an empty body', '', 400, /empty/i],
+    ['not an array', { src_app: 'foo' }, 400, 'body must be a JSON array of flow records'],
+    ['a record that is not an object', [good, 42], 400, 'record 1: must be an object'],
+    ['a missing field', [good, { ...record(), hour: undefined }], 400, 'record 1: missing field "hour"'],
+    ['an extra field', [good, { ...record(), proto: 'tcp' }], 400, 'record 1: unknown field "proto"'],
+    [
+      'a string number',
+      [good, record({ bytes_tx: '100' as never })],
+      400,
+      'record 1: field "bytes_tx" must be integer',
+    ],
+    ['a negative number', [good, record({ bytes_rx: -1 })], 400, 'record 1: field "bytes_rx" must be >= 0'],
+    ['a fractional number', [good, record({ bytes_tx: 1.5 })], 400, 'record 1: field "bytes_tx" must be integer'],
+    [
+      'bytes past 2^53-1',
+      [good, record({ bytes_tx: 2 ** 53 })],
+      400,
+      /record 1: field "bytes_tx" must be <= 9007199254740991/,
+    ],
+    ['an hour past 2^31-1', [good, record({ hour: 2 ** 31 })], 400, /record 1: field "hour" must be <= 2147483647/],
+    ['a negative hour', [good, record({ hour: -1 })], 400, 'record 1: field "hour" must be >= 0'],
+    ['an empty string', [good, record({ vpc_id: '' })], 400, /record 1: field "vpc_id" must NOT have fewer than 1/],
+    [
+      'an over-long string',
+      [good, record({ dest_app: 'x'.repeat(257) })],
+      400,
+      /record 1: field "dest_app" must NOT have more than 256/,
+    ],
+    ['a null field', [good, record({ src_app: null as never })], 400, 'record 1: field "src_app" must be string'],
+    ['a prototype-poisoning key', '[{"__proto__":{"x":1}}]', 400, /not valid JSON/],
+    [
+      'the wrong content type',
+      JSON.stringify([good]),
+      415,
+      'unsupported content-type "text/plain": send application/json',
+      { 'content-type': 'text/plain' },
+    ],
+    [
+      'too many records',
+      Array.from({ length: testConfig.MAX_BATCH_RECORDS + 1 }, () => good),
+      413,
+      `batch has more than ${testConfig.MAX_BATCH_RECORDS} records; split it into smaller batches`,
+    ],
+    ['a body over the size limit', `[${' '.repeat(testConfig.BODY_LIMIT)}]`, 413, /body is too large/i],
+  ];
+
+  it.each(cases)('%s', async (_name, payload, status, message, headers) => {
+    const res = await post(payload, headers);
+    expect(res.statusCode).toBe(status);
+    const body = res.json();
+    expect(Object.keys(body).sort()).toEqual(['code', 'error', 'message', 'statusCode']);
+    expect(body.statusCode).toBe(status);
+    expect(body.message).toMatch(typeof message === 'string' ? new RegExp(`^${escapeRegExp(message)}$`) : message);
+    expect(await ctx.store.flowCount()).toBe(0);
+  });
+
+  it('a total past 2^53-1 is a 422 naming the flow, and the whole batch is dropped', async () => {
+    await post([record({ bytes_rx: Number.MAX_SAFE_INTEGER })]);
+    const res = await post([good, record({ bytes_rx: 1 })]);
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'FLOWS_ERR_TOTAL_OVERFLOW',
+      message: expect.stringContaining('"src_app":"foo"'),
+    });
+    expect((await get('?hour=1')).json()).toEqual([expect.objectContaining({ src_app: 'foo', bytes_tx: 100 })]);
+  });
+
+  const queries: [string, string, string][] = [
+    ['hour missing', '', 'query parameter "hour" is required'],
+    ['hour not a number', '?hour=one', 'query parameter "hour" must be integer'],
+    ['hour fractional', '?hour=1.5', 'query parameter "hour" must be integer'],
+    ['hour negative', '?hour=-1', 'query parameter "hour" must be >= 0'],
+    ['hour past 2^31-1', '?hour=2147483648', 'query parameter "hour" must be <= 2147483647'],
+    ['hour given twice', '?hour=1&hour=2', 'query parameter "hour" must be integer'],
+    ['an unknown parameter', '?hour=1&minute=2', 'unknown query parameter "minute"'],
+  ];
+  it.each(queries)('GET with %s', async (_name, query, message) => {
+    const res = await get(query);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ statusCode: 400, code: 'FLOWS_ERR_VALIDATION', error: 'Bad Request', message });
+  });
+
+  it('an unknown route is a JSON 404', async () => {
+    const res = await ctx.app.inject({ method: 'DELETE', url: '/flows' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'FLOWS_ERR_NOT_FOUND' });
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
