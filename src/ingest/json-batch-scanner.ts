@@ -23,7 +23,7 @@ const RX = 4;
 const HOUR = 5;
 const ALL_FIELDS = 0b111111;
 const FIELD_NAMES = ['src_app', 'dest_app', 'vpc_id', 'bytes_tx', 'bytes_rx', 'hour'];
-const FIELD_BYTES = FIELD_NAMES.map((name) => Buffer.from(name, 'latin1'));
+const FIELD_BYTES = FIELD_NAMES.map((name) => new Uint8Array(Buffer.from(name, 'latin1')));
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -61,14 +61,12 @@ function scan(b: Uint8Array, maxRecords: number, names: Interner, out: ColumnarB
         if (b[i] !== COMMA) return -1;
         i = skipWs(b, i + 1);
       }
-      // Key.
+      // Key: one of the six names, told apart by its first letter (and for bytes_*, its eighth).
       if (b[i] !== QUOTE) return -1;
-      const keyStart = ++i;
-      while (i < end && b[i] !== QUOTE && b[i] !== BACKSLASH) i++;
-      if (b[i] !== QUOTE) return -1;
-      const field = fieldOf(b, keyStart, i);
+      const field = fieldAt(b, i + 1);
       if (field < 0 || seen & (1 << field)) return -1;
       seen |= 1 << field;
+      i += FIELD_BYTES[field].length + 1; // at the closing quote, which fieldAt checked
       i = skipWs(b, i + 1);
       if (b[i] !== COLON) return -1;
       i = skipWs(b, i + 1);
@@ -80,7 +78,8 @@ function scan(b: Uint8Array, maxRecords: number, names: Interner, out: ColumnarB
         let hash = HASH_SEED;
         let c = b[i];
         while (c !== QUOTE) {
-          if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1; // also ends the loop past the end (undefined)
+          // Written so that reading past the end (undefined) fails too.
+          if (!(c >= 0x20 && c <= 0x7e) || c === BACKSLASH) return -1;
           hash = Math.imul(hash ^ c, 0x01000193);
           c = b[++i];
         }
@@ -144,14 +143,29 @@ function skipWs(b: Uint8Array, i: number): number {
   return i;
 }
 
-function fieldOf(b: Uint8Array, start: number, end: number): number {
-  const length = end - start;
-  for (let field = 0; field < FIELD_BYTES.length; field++) {
-    const name = FIELD_BYTES[field];
-    if (name.length !== length) continue;
-    let k = 0;
-    while (k < length && b[start + k] === name[k]) k++;
-    if (k === length) return field;
+/** The field whose name, then a closing quote, starts at `b[i]`; or -1. */
+function fieldAt(b: Uint8Array, i: number): number {
+  let field: number;
+  switch (b[i]) {
+    case 0x73: // s
+      field = SRC;
+      break;
+    case 0x64: // d
+      field = DEST;
+      break;
+    case 0x76: // v
+      field = VPC;
+      break;
+    case 0x62: // b
+      field = b[i + 6] === 0x74 ? TX : RX;
+      break;
+    case 0x68: // h
+      field = HOUR;
+      break;
+    default:
+      return -1;
   }
-  return -1;
+  const name = FIELD_BYTES[field];
+  for (let k = 1; k < name.length; k++) if (b[i + k] !== name[k]) return -1;
+  return b[i + name.length] === QUOTE ? field : -1;
 }

@@ -16,6 +16,8 @@ export class HourTable {
   keys = new Int32Array(INITIAL_FLOWS * KEY_INTS);
   /** Per flow: bytes_tx, bytes_rx. Doubles hold every integer up to 2^53 exactly. */
   totals = new Float64Array(INITIAL_FLOWS * 2);
+  /** Bumped by every batch applied to this hour, so a serialized copy knows when it is stale. */
+  version = 0;
   /** `count` when the batch being applied first touched this table, or -1. */
   countAtBatchStart = -1;
   #slots = new Int32Array(INITIAL_FLOWS * 2).fill(EMPTY);

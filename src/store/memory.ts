@@ -8,6 +8,8 @@ import { writeHourJson } from './hour-json.js';
 import { HourTable, KEY_INTS } from './hour-table.js';
 import { Interner } from './interner.js';
 
+const JSON_CACHE_HOURS = 2;
+
 /**
  * Totals in memory. Every ingest runs synchronously from decoding to the last total, so no reader
  * can run between its steps: a batch is seen whole or not at all.
@@ -23,6 +25,7 @@ export class MemoryFlowStore implements FlowStore {
   #tables: HourTable[] = [];
   #indexes = new Int32Array(1024);
   readonly #touched: HourTable[] = [];
+  readonly #jsonCache: { table: HourTable; version: number; json: Buffer }[] = [];
 
   constructor(window: MinuteWindow) {
     this.#window = window;
@@ -78,9 +81,21 @@ export class MemoryFlowStore implements FlowStore {
     return flows;
   }
 
+  /**
+   * Past hours are read far more often than they change, so the last few answers are kept and served
+   * again until a batch touches their hour (`version`). Bounded to JSON_CACHE_HOURS entries.
+   */
   flowsForHourJson(hour: number): Buffer {
     const table = this.#hours.get(hour);
-    return table ? writeHourJson(table, hour, this.#names) : Buffer.from('[]');
+    if (!table) return Buffer.from('[]');
+    const cache = this.#jsonCache;
+    const at = cache.findIndex((entry) => entry.table === table);
+    if (at >= 0 && cache[at].version === table.version) return cache[at].json;
+    const json = writeHourJson(table, hour, this.#names);
+    if (at >= 0) cache.splice(at, 1);
+    cache.unshift({ table, version: table.version, json });
+    if (cache.length > JSON_CACHE_HOURS) cache.pop();
+    return json;
   }
 
   async ping(): Promise<void> {}
@@ -137,6 +152,7 @@ export class MemoryFlowStore implements FlowStore {
     for (const t of touched) {
       this.#flowCount += t.count - t.countAtBatchStart;
       t.countAtBatchStart = -1;
+      t.version++;
     }
     touched.length = 0;
     const window = this.#window;
