@@ -23,7 +23,10 @@ const server = createServer((req, res) => {
     const records = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record[];
     for (const r of records) {
       let flows = hours.get(r.hour);
-      if (!flows) hours.set(r.hour, (flows = new Map()));
+      if (!flows) {
+        flows = new Map();
+        hours.set(r.hour, flows);
+      }
       const key = `${r.src_app}|${r.dest_app}|${r.vpc_id}`;
       const totals = flows.get(key);
       if (totals) {

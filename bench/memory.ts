@@ -59,7 +59,10 @@ function child(kind: string, flows: number): number {
     for (const body of loadingBatches(flows, 10_000, 1)) {
       for (const r of JSON.parse(body)) {
         let map = hours.get(r.hour);
-        if (!map) hours.set(r.hour, (map = new Map()));
+        if (!map) {
+          map = new Map();
+          hours.set(r.hour, map);
+        }
         const key = `${r.src_app}|${r.dest_app}|${r.vpc_id}`;
         const t = map.get(key);
         if (t) {
