@@ -34,7 +34,7 @@ export function met(row: Row): boolean | undefined {
 }
 
 export const targetText = (row: Row): string =>
-  row.targetOnService ? `${row.target} ${row.unit}` : row.target ? `ratio ${row.target}` : '';
+  !row.target ? '' : row.targetOnService ? `${row.target} ${row.unit}` : `ratio ${row.target}`;
 
 export function formatNumber(value: number): string {
   if (value >= 100) return Math.round(value).toLocaleString('en-US');
