@@ -5,12 +5,15 @@ export interface LoadOptions {
   connections: number;
   seconds: number;
   requests: Request[];
+  /** Called between the warm-up and the measured run. */
+  onMeasure?: () => void;
 }
 
 /** A short warm-up (JIT, connection set-up), then the measured run; fails on any error or non-2xx. */
-export async function load({ url, connections, seconds, requests }: LoadOptions): Promise<Result> {
+export async function load({ url, connections, seconds, requests, onMeasure }: LoadOptions): Promise<Result> {
   const options = { url, connections, requests, timeout: 60 };
   await autocannon({ ...options, duration: Math.max(1, Math.round(seconds / 4)) });
+  onMeasure?.();
   const result = await autocannon({ ...options, duration: seconds });
   if (result.errors || result.non2xx || result.timeouts || result['2xx'] === 0) {
     throw new Error(

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 export interface Server {
   base: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -65,6 +66,7 @@ async function start(
   });
   return {
     base: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? -1,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
