@@ -1,5 +1,5 @@
 import type { HourTable } from './hour-table.js';
-import { KEY_INTS } from './hour-table.js';
+import { KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import type { Interner } from './interner.js';
 
 /**
@@ -47,9 +47,9 @@ export function writeHourJson(table: HourTable, hour: number, names: Interner): 
     at = copy(VPC, 0, VPC.length, out, at);
     at = copy(pool, starts[vpc], starts[vpc + 1], out, at);
     at = copy(hourAndTx, 0, hourAndTx.length, out, at);
-    at = writeInteger(totals[i * 2], out, at);
+    at = writeInteger(totals[i * TOTAL_DOUBLES + TX], out, at);
     at = copy(RX, 0, RX.length, out, at);
-    at = writeInteger(totals[i * 2 + 1], out, at);
+    at = writeInteger(totals[i * TOTAL_DOUBLES + TX + 1], out, at);
     out[at++] = 0x7d; // }
   }
   out[at++] = 0x5d; // ]

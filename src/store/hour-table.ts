@@ -1,27 +1,38 @@
 /**
- * The flows of one hour: an open-addressing hash table over interned (src, dest, vpc) ids. A flow's
- * four integers sit together in `keys` and its two totals together in `totals`, so finding and adding
- * to a flow touches about three cache lines even when the table is far larger than the caches.
+ * The flows of one hour: an open-addressing hash table over interned (src, dest, vpc) ids. Each flow
+ * is one 32-byte record in a single buffer, seen through two views: int32 src, dest, vpc, flow id,
+ * then float64 bytes_tx, bytes_rx. Key and totals share a cache line, so finding and adding to a flow
+ * costs about two cache misses even when the table is far larger than the caches.
  * 40 bytes per slot (about 42 per flow at 1M flows), against ~230 for a Map of objects keyed by
- * concatenated strings, and no allocation per record once the arrays have grown.
+ * concatenated strings, and no allocation per record once the buffer has grown.
  */
 const EMPTY = -1;
 const INITIAL_FLOWS = 64;
-/** Ints per flow in `keys`: src, dest, vpc, store-wide flow id. */
-export const KEY_INTS = 4;
+const FLOW_BYTES = 32;
+/** Int32s per flow in `keys`: src, dest, vpc, store-wide flow id, then the totals' 16 bytes. */
+export const KEY_INTS = FLOW_BYTES / 4;
+/** Flow `index`'s bytes_tx is `totals[index * TOTAL_DOUBLES + TX]`, and bytes_rx the next one. */
+export const TOTAL_DOUBLES = FLOW_BYTES / 8;
+export const TX = 2;
 
 export class HourTable {
   count = 0;
   /** Per flow: src, dest, vpc name ids, then the store-wide flow id (for the minute window). */
-  keys = new Int32Array(INITIAL_FLOWS * KEY_INTS);
-  /** Per flow: bytes_tx, bytes_rx. Doubles hold every integer up to 2^53 exactly. */
-  totals = new Float64Array(INITIAL_FLOWS * 2);
+  keys: Int32Array<ArrayBuffer>;
+  /** The same buffer: per flow, bytes_tx and bytes_rx. Doubles hold every integer up to 2^53 exactly. */
+  totals: Float64Array<ArrayBuffer>;
   /** Bumped by every batch applied to this hour, so a serialized copy knows when it is stale. */
   version = 0;
   /** `count` when the batch being applied first touched this table, or -1. */
   countAtBatchStart = -1;
   #slots = new Int32Array(INITIAL_FLOWS * 2).fill(EMPTY);
   #mask = INITIAL_FLOWS * 2 - 1;
+
+  constructor() {
+    const flows = new ArrayBuffer(INITIAL_FLOWS * FLOW_BYTES);
+    this.keys = new Int32Array(flows);
+    this.totals = new Float64Array(flows);
+  }
 
   /** Index of the flow, inserting it with zero totals and id `newFlowId` when new. */
   indexOf(src: number, dest: number, vpc: number, newFlowId: number): number {
@@ -47,8 +58,8 @@ export class HourTable {
     keys[k + 1] = dest;
     keys[k + 2] = vpc;
     keys[k + 3] = newFlowId;
-    this.totals[index * 2] = 0;
-    this.totals[index * 2 + 1] = 0;
+    this.totals[index * TOTAL_DOUBLES + TX] = 0;
+    this.totals[index * TOTAL_DOUBLES + TX + 1] = 0;
     return index;
   }
 
@@ -72,13 +83,11 @@ export class HourTable {
   }
 
   #grow(): void {
-    const capacity = this.totals.length; // flows * 2: the new flow capacity
-    const keys = new Int32Array(capacity * KEY_INTS);
-    keys.set(this.keys);
-    this.keys = keys;
-    const totals = new Float64Array(capacity * 2);
-    totals.set(this.totals);
-    this.totals = totals;
+    const capacity = (this.keys.length / KEY_INTS) * 2;
+    const flows = new ArrayBuffer(capacity * FLOW_BYTES);
+    new Uint8Array(flows).set(new Uint8Array(this.keys.buffer));
+    this.keys = new Int32Array(flows);
+    this.totals = new Float64Array(flows);
     // Load factor stays at or under 1/2, which keeps linear probes short.
     this.#slots = new Int32Array(capacity * 2).fill(EMPTY);
     this.#mask = capacity * 2 - 1;

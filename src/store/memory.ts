@@ -5,7 +5,7 @@ import { type FlowRecord, type FlowTotal, MAX_TOTAL } from '../schemas/flow.js';
 import type { MinuteWindow } from '../window/minute-window.js';
 import type { FlowStore } from './flow-store.js';
 import { writeHourJson } from './hour-json.js';
-import { HourTable, KEY_INTS } from './hour-table.js';
+import { HourTable, KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import { Interner } from './interner.js';
 
 const JSON_CACHE_HOURS = 2;
@@ -74,8 +74,8 @@ export class MemoryFlowStore implements FlowStore {
         dest_app: names.string(keys[k + 1]),
         vpc_id: names.string(keys[k + 2]),
         hour,
-        bytes_tx: totals[i * 2],
-        bytes_rx: totals[i * 2 + 1],
+        bytes_tx: totals[i * TOTAL_DOUBLES + TX],
+        bytes_rx: totals[i * TOTAL_DOUBLES + TX + 1],
       };
     }
     return flows;
@@ -135,7 +135,7 @@ export class MemoryFlowStore implements FlowStore {
 
     for (let i = 0; i < n; i++) {
       const totals = tables[i].totals;
-      const at = indexes[i] * 2;
+      const at = indexes[i] * TOTAL_DOUBLES + TX;
       // Each addend is at most 2^53-1, so a sum past the limit is still seen as past it after rounding.
       const tx = totals[at] + batch.tx[i];
       const rx = totals[at + 1] + batch.rx[i];
@@ -175,8 +175,9 @@ export class MemoryFlowStore implements FlowStore {
   #undo(batch: ColumnarBatch, applied: number): void {
     for (let i = 0; i < applied; i++) {
       const totals = this.#tables[i].totals;
-      totals[this.#indexes[i] * 2] -= batch.tx[i];
-      totals[this.#indexes[i] * 2 + 1] -= batch.rx[i];
+      const at = this.#indexes[i] * TOTAL_DOUBLES + TX;
+      totals[at] -= batch.tx[i];
+      totals[at + 1] -= batch.rx[i];
     }
     for (const table of this.#touched) {
       this.#nextFlowId -= table.count - table.countAtBatchStart;
