@@ -33,8 +33,7 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     if (header === undefined) return;
     if (typeof header !== 'string' || !VALID_KEY.test(header)) throw new IdempotencyKeyInvalidError();
     const key = `${request.apiKeyId ?? '-'}:${header}`;
-    // Hashing the parsed body makes a retry with different whitespace the same request, as it should be.
-    const bodyHash = createHash('sha256').update(JSON.stringify(request.body)).digest('hex');
+    const bodyHash = createHash('sha256').update(canonicalBody(request.body)).digest('hex');
 
     for (;;) {
       const running = inFlight.get(key);
@@ -90,3 +89,16 @@ function replay(reply: FastifyReply, outcome: IdempotencyOutcome, bodyHash: stri
 }
 
 export const idempotencyPlugin = fp(idempotency, { name: 'flows-idempotency', fastify: '5.x' });
+
+/**
+ * Hashing the parsed body makes a retry with different whitespace the same request, as it should be.
+ * POST /flows hands its body over as raw bytes; a body that is not JSON is hashed as it is (it gets a 400).
+ */
+function canonicalBody(body: unknown): string | Buffer {
+  if (!Buffer.isBuffer(body)) return JSON.stringify(body);
+  try {
+    return JSON.stringify(JSON.parse(body.toString('utf8')));
+  } catch {
+    return body;
+  }
+}

@@ -1,8 +1,16 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import type { FlowTotal as FlowTotalRow } from '../schemas/flow.js';
-import { Accepted, ErrorBody, FlowsQuery, FlowTotal, flowBatch } from '../schemas/flow.js';
+import { createFlowBatchDecoder, rawJsonBody } from '../http/flow-batch-body.js';
+import { validatorCompiler } from '../http/validation.js';
+import {
+  Accepted,
+  ErrorBody,
+  FlowsQuery,
+  FlowTotal,
+  type FlowTotal as FlowTotalRow,
+  flowBatch,
+} from '../schemas/flow.js';
 import type { FlowStore } from '../store/flow-store.js';
 import '../http/route-config.js';
 
@@ -11,20 +19,38 @@ export interface FlowRoutesOptions {
   maxBatchRecords: number;
 }
 
+/** The body schema stays on the route for the API documentation; the handler validates it once itself. */
+const bodyValidatedByHandler = () => () => true;
+
 export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { store, maxBatchRecords }) => {
+  // The body is validated by the handler, once, against flowBatch(maxBatchRecords): either while the
+  // store's fast path reads the bytes, or by decodeRecords.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, rawJsonBody);
+  const decodeRecords = createFlowBatchDecoder(app, validatorCompiler, maxBatchRecords);
+
   app.post(
     '/flows',
     {
       config: { scope: 'ingest', idempotent: true },
+      validatorCompiler: bodyValidatedByHandler,
       schema: {
         summary: 'Add flow records to the hourly totals (all or nothing)',
         body: flowBatch(maxBatchRecords),
         response: { 200: Accepted, '4xx': ErrorBody, '5xx': ErrorBody },
       },
     },
-    async (request) => {
-      await store.ingest(request.body, { idempotency: request.idempotency });
-      return { accepted: request.body.length };
+    async (request, reply) => {
+      const body = request.body as unknown as Buffer;
+      let accepted = store.ingestJson?.(body, maxBatchRecords);
+      if (accepted === undefined) {
+        const records = decodeRecords(body);
+        await store.ingest(records, { idempotency: request.idempotency });
+        accepted = records.length;
+      }
+      // Already JSON (a string with a JSON content type), so Fastify sends it as it is; `as never`
+      // because the type provider expects the object form.
+      return reply.type('application/json; charset=utf-8').send(`{"accepted":${accepted}}` as never);
     },
   );
 
@@ -39,8 +65,11 @@ export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (a
       },
     },
     async (request, reply) => {
-      if (!store.streamFlowsForHour) return store.flowsForHour(request.query.hour);
-      const pages = await store.streamFlowsForHour(request.query.hour);
+      const { hour } = request.query;
+      const json = store.flowsForHourJson?.(hour);
+      if (json) return reply.type('application/json; charset=utf-8').send(json as never);
+      if (!store.streamFlowsForHour) return store.flowsForHour(hour);
+      const pages = await store.streamFlowsForHour(hour);
       // A stream bypasses the response schema's serializer (typed for arrays), so jsonArray writes the same shape.
       return (reply as FastifyReply).type('application/json; charset=utf-8').send(Readable.from(jsonArray(pages)));
     },

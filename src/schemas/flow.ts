@@ -2,7 +2,7 @@ import { type Static, Type } from 'typebox';
 
 export const MAX_TOTAL = Number.MAX_SAFE_INTEGER;
 export const MAX_HOUR = 2 ** 31 - 1;
-const MAX_NAME_LENGTH = 256;
+export const MAX_NAME_LENGTH = 256;
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, description });
 const Bytes = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_TOTAL, description });

@@ -28,6 +28,15 @@ export interface FlowStore {
    * Resolves once the first page is read, so a failure comes before the response starts.
    */
   streamFlowsForHour?(hour: number): Promise<AsyncIterable<FlowTotal[]>>;
+  /**
+   * Optional fast path for `POST /flows`: applies a JSON body straight from its bytes, validating every
+   * record as `ingest`'s caller would, and returns the record count; or returns undefined, having
+   * applied nothing, when the body needs the generic path (JSON.parse, schema validation, `ingest`).
+   * Throws like `ingest` when a total would overflow. Stores without it use the generic path.
+   */
+  ingestJson?(body: Uint8Array, maxRecords: number): number | undefined;
+  /** Optional fast path for `GET /flows`: `flowsForHour` already serialized as a JSON array. */
+  flowsForHourJson?(hour: number): Uint8Array;
   /** Resolves when the store can serve requests; rejects with the reason when it cannot (readiness). */
   ping(): Promise<void>;
   /** Distinct flows currently held, for progress and metrics. */

@@ -1,44 +1,65 @@
 /**
- * The flows of one hour: an open-addressing hash table over interned (src, dest, vpc) ids, with the
- * totals in parallel typed arrays. About 40 bytes per flow, against ~230 for a Map of objects keyed
- * by concatenated strings, and no allocation per record once the arrays have grown.
+ * The flows of one hour: an open-addressing hash table over interned (src, dest, vpc) ids. Each flow
+ * is one 32-byte record in a single buffer, seen through two views: int32 src, dest, vpc, flow id,
+ * then float64 bytes_tx, bytes_rx. Key and totals share a cache line, so finding and adding to a flow
+ * costs about two cache misses even when the table is far larger than the caches.
+ * 40 bytes per slot (about 42 per flow at 1M flows), against ~230 for a Map of objects keyed by
+ * concatenated strings, and no allocation per record once the buffer has grown.
  */
 const EMPTY = -1;
 const INITIAL_FLOWS = 64;
+const FLOW_BYTES = 32;
+/** Int32s per flow in `keys`: src, dest, vpc, store-wide flow id, then the totals' 16 bytes. */
+export const KEY_INTS = FLOW_BYTES / 4;
+/** Flow `index`'s bytes_tx is `totals[index * TOTAL_DOUBLES + TX]`, and bytes_rx the next one. */
+export const TOTAL_DOUBLES = FLOW_BYTES / 8;
+export const TX = 2;
 
 export class HourTable {
   count = 0;
-  src = new Int32Array(INITIAL_FLOWS);
-  dest = new Int32Array(INITIAL_FLOWS);
-  vpc = new Int32Array(INITIAL_FLOWS);
-  tx = new Float64Array(INITIAL_FLOWS);
-  rx = new Float64Array(INITIAL_FLOWS);
-  /** Store-wide flow id, so the minute window can count distinct flows across hours. */
-  flowId = new Int32Array(INITIAL_FLOWS);
+  /** Per flow: src, dest, vpc name ids, then the store-wide flow id (for the minute window). */
+  keys: Int32Array<ArrayBuffer>;
+  /** The same buffer: per flow, bytes_tx and bytes_rx. Doubles hold every integer up to 2^53 exactly. */
+  totals: Float64Array<ArrayBuffer>;
+  /** Bumped by every batch applied to this hour, so a serialized copy knows when it is stale. */
+  version = 0;
+  /** `count` when the batch being applied first touched this table, or -1. */
+  countAtBatchStart = -1;
   #slots = new Int32Array(INITIAL_FLOWS * 2).fill(EMPTY);
   #mask = INITIAL_FLOWS * 2 - 1;
 
-  /** Index of the flow, inserting it with zero totals when new. */
-  indexOf(src: number, dest: number, vpc: number, newFlowId: () => number): number {
-    let slot = hash(src, dest, vpc) & this.#mask;
+  constructor() {
+    const flows = new ArrayBuffer(INITIAL_FLOWS * FLOW_BYTES);
+    this.keys = new Int32Array(flows);
+    this.totals = new Float64Array(flows);
+  }
+
+  /** Index of the flow, inserting it with zero totals and id `newFlowId` when new. */
+  indexOf(src: number, dest: number, vpc: number, newFlowId: number): number {
+    const keys = this.keys;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let slot = hash(src, dest, vpc) & mask;
     for (;;) {
-      const index = this.#slots[slot];
+      const index = slots[slot];
       if (index === EMPTY) break;
-      if (this.src[index] === src && this.dest[index] === dest && this.vpc[index] === vpc) return index;
-      slot = (slot + 1) & this.#mask;
+      const k = index * KEY_INTS;
+      if (keys[k] === src && keys[k + 1] === dest && keys[k + 2] === vpc) return index;
+      slot = (slot + 1) & mask;
     }
-    if (this.count === this.tx.length) {
-      this.#growFlows();
+    if (this.count * KEY_INTS === keys.length) {
+      this.#grow();
       return this.indexOf(src, dest, vpc, newFlowId);
     }
     const index = this.count++;
-    this.#slots[slot] = index;
-    this.src[index] = src;
-    this.dest[index] = dest;
-    this.vpc[index] = vpc;
-    this.tx[index] = 0;
-    this.rx[index] = 0;
-    this.flowId[index] = newFlowId();
+    slots[slot] = index;
+    const k = index * KEY_INTS;
+    keys[k] = src;
+    keys[k + 1] = dest;
+    keys[k + 2] = vpc;
+    keys[k + 3] = newFlowId;
+    this.totals[index * TOTAL_DOUBLES + TX] = 0;
+    this.totals[index * TOTAL_DOUBLES + TX + 1] = 0;
     return index;
   }
 
@@ -49,39 +70,33 @@ export class HourTable {
    */
   truncate(count: number): void {
     for (let index = this.count - 1; index >= count; index--) {
-      let slot = hash(this.src[index], this.dest[index], this.vpc[index]) & this.#mask;
+      let slot = this.#slotHash(index) & this.#mask;
       while (this.#slots[slot] !== index) slot = (slot + 1) & this.#mask;
       this.#slots[slot] = EMPTY;
     }
     this.count = count;
   }
 
-  get bytes(): number {
-    return this.#slots.byteLength + this.tx.length * 32;
+  #slotHash(index: number): number {
+    const k = index * KEY_INTS;
+    return hash(this.keys[k], this.keys[k + 1], this.keys[k + 2]);
   }
 
-  #growFlows(): void {
-    const capacity = this.tx.length * 2;
-    this.src = grow(this.src, new Int32Array(capacity));
-    this.dest = grow(this.dest, new Int32Array(capacity));
-    this.vpc = grow(this.vpc, new Int32Array(capacity));
-    this.tx = grow(this.tx, new Float64Array(capacity));
-    this.rx = grow(this.rx, new Float64Array(capacity));
-    this.flowId = grow(this.flowId, new Int32Array(capacity));
+  #grow(): void {
+    const capacity = (this.keys.length / KEY_INTS) * 2;
+    const flows = new ArrayBuffer(capacity * FLOW_BYTES);
+    new Uint8Array(flows).set(new Uint8Array(this.keys.buffer));
+    this.keys = new Int32Array(flows);
+    this.totals = new Float64Array(flows);
     // Load factor stays at or under 1/2, which keeps linear probes short.
     this.#slots = new Int32Array(capacity * 2).fill(EMPTY);
     this.#mask = capacity * 2 - 1;
     for (let index = 0; index < this.count; index++) {
-      let slot = hash(this.src[index], this.dest[index], this.vpc[index]) & this.#mask;
+      let slot = this.#slotHash(index) & this.#mask;
       while (this.#slots[slot] !== EMPTY) slot = (slot + 1) & this.#mask;
       this.#slots[slot] = index;
     }
   }
-}
-
-function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 function hash(a: number, b: number, c: number): number {

@@ -1,0 +1,104 @@
+import { Agent, get } from 'node:http';
+import { stringifyLatency } from './floor-serialization.js';
+import { load, post } from './lib/load.js';
+import { startService } from './lib/processes.js';
+import type { BenchOptions, Row } from './lib/report.js';
+import { isMain, runMain } from './lib/report.js';
+import { flow, loadingBatches } from './lib/workload.js';
+
+/**
+ * (c) GET /flows?hour=N for hours holding 10k, 100k and 1M flows, against JSON.stringify of the same
+ * array in-process. Latency is timed here request by request (autocannon reports whole milliseconds),
+ * from sending the request to the last byte of the answer; autocannon gives requests/s.
+ * "warm": the hour is read again and again, unchanged. "after a write": each GET follows a one-record
+ * POST to that hour, so the service must serialize afresh (its cache of recent answers is stale).
+ */
+export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
+  const sizes = smoke ? [1000, 10_000] : [10_000, 100_000, 1_000_000];
+  const service = await startService();
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const rows: Row[] = [];
+  try {
+    for (const [k, flows] of sizes.entries()) {
+      const hour = 10 + k;
+      for (const body of loadingBatches(flows, 10_000, hour)) await post(service.base, body);
+      const path = `/flows?hour=${hour}`;
+      const array = (await (await fetch(service.base + path)).json()) as unknown[];
+      if (array.length !== flows) throw new Error(`hour ${hour} holds ${array.length} flows, not ${flows}`);
+      const floor = stringifyLatency(array, seconds);
+      const warm = await timeRequests(seconds, () => getBody(agent, service.base + path));
+      const throughput = await load({
+        url: service.base,
+        connections: 4,
+        seconds,
+        requests: [{ method: 'GET', path }],
+      });
+      const { src_app, dest_app, vpc_id } = flow(0);
+      const oneRecord = JSON.stringify([{ src_app, dest_app, vpc_id, bytes_tx: 1, bytes_rx: 1, hour }]);
+      const cold = await timeRequests(
+        seconds,
+        () => getBody(agent, service.base + path),
+        () => post(service.base, oneRecord),
+      );
+      const label = flows >= 1e6 ? `${flows / 1e6}M` : `${flows / 1e3}k`;
+      const floorNote = `floor p99 ${floor.p99.toFixed(1)} ms`;
+      rows.push(
+        {
+          scenario: '(c)',
+          measure: `GET p50, ${label} flows, warm`,
+          unit: 'ms',
+          service: warm.p50,
+          floor: floor.p50,
+          target: flows === 100_000 ? '<= 1.2' : '',
+          note: `p99 ${warm.p99.toFixed(1)} ms, ${floorNote}; ${throughput.requests.mean.toFixed(1)} requests/s over 4 connections`,
+        },
+        {
+          scenario: '(c)',
+          measure: `GET p50, ${label} flows, after a write`,
+          unit: 'ms',
+          service: cold.p50,
+          floor: floor.p50,
+          target: '',
+          note: `p99 ${cold.p99.toFixed(1)} ms, ${floorNote}`,
+        },
+      );
+    }
+  } finally {
+    agent.destroy();
+    await service.stop();
+  }
+  return rows;
+}
+
+/** Times `request` over `seconds` (at least 5 times), running `before` untimed ahead of each. */
+async function timeRequests(
+  seconds: number,
+  request: () => Promise<void>,
+  before?: () => Promise<void>,
+): Promise<{ p50: number; p99: number }> {
+  await request(); // warm-up
+  const times: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  while (times.length < 5 || performance.now() < until) {
+    await before?.();
+    const start = performance.now();
+    await request();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+function getBody(agent: Agent, url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`GET ${url}: ${res.statusCode}`));
+      res.on('data', () => {});
+      res.on('end', resolve);
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+if (isMain(import.meta.url)) await runMain(run);

@@ -1,0 +1,75 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Server {
+  base: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The built service (`dist/server.js`) as its own process, as operators run it. */
+export function startService(env: Record<string, string> = {}): Promise<Server> {
+  const countsFile = join(mkdtempSync(join(tmpdir(), 'flows-bench-')), 'counts.jsonl');
+  return start(['dist/server.js'], 'flow aggregation ready', (port) => ({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    COUNTS_FILE: countsFile,
+    LOG_LEVEL: 'info',
+    ...env,
+  }));
+}
+
+/** A floor server script from bench/, as its own process like the service. */
+export function startFloor(script: string): Promise<Server> {
+  return start(['--import', 'tsx', join('bench', script)], 'listening', (port) => ({ PORT: String(port) }));
+}
+
+async function start(
+  args: string[],
+  readyText: string,
+  env: (port: number) => Record<string, string>,
+): Promise<Server> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env: { ...process.env, ...env(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    if (output.length < 100_000) output += chunk;
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (output.includes(readyText)) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 20);
+    exited.then(() => {
+      clearInterval(poll);
+      reject(new Error(`${args.join(' ')} exited before it was ready:\n${output}`));
+    });
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? -1,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+// Runs every benchmark for about a second at tiny sizes so the scripts cannot rot. No timing is
+// checked: on a shared machine that would only make the suite flaky. Needs dist/ (npm test builds it).
+describe('benchmarks (smoke)', () => {
+  it('npm run bench -- --smoke runs every scenario and writes the table', { timeout: 240_000 }, async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'bench-smoke-')), 'RESULTS.md');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--smoke', '--out', out],
+      { timeout: 230_000, maxBuffer: 10 * 1024 * 1024 },
+    );
+    for (const scenario of ['(a)', '(b)', '(c)', '(d)', '(e)']) expect(stdout).toContain(`${scenario} `);
+    const table = await readFile(out, 'utf8');
+    expect(table).toMatch(/\| \(a\) \| 1000-record batches/);
+    expect(table).toMatch(/\| \(e\) \| bytes per flow/);
+    expect(table).toContain('npm run bench:persistent');
+  });
+});

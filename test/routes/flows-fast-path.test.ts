@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import type { FlowStore } from '../../src/store/flow-store.js';
+import { MemoryFlowStore } from '../../src/store/memory.js';
+import { MinuteWindow } from '../../src/window/minute-window.js';
+import { record, silentLogger, testConfig } from '../helpers.js';
+
+/** The memory store behind only the FlowStore methods every store has: the generic path. */
+function genericOnly(store: MemoryFlowStore): FlowStore {
+  return {
+    ingest: (records) => store.ingest(records),
+    flowsForHour: (hour) => store.flowsForHour(hour),
+    ping: () => store.ping(),
+    flowCount: () => store.flowCount(),
+    close: () => store.close(),
+  };
+}
+
+const apps: ReturnType<typeof buildApp>[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+function appOver(generic: boolean) {
+  const store = new MemoryFlowStore(new MinuteWindow(0));
+  const app = buildApp({ config: testConfig, store: generic ? genericOnly(store) : store, logger: silentLogger });
+  apps.push(app);
+  const post = (payload: string) =>
+    app.inject({ method: 'POST', url: '/flows', headers: { 'content-type': 'application/json' }, payload });
+  const get = async (hour: number) => (await app.inject({ method: 'GET', url: `/flows?hour=${hour}` })).json();
+  return { store, app, post, get };
+}
+
+describe.each([
+  ['fast path', false],
+  ['generic path (a store without ingestJson/flowsForHourJson)', true],
+])('POST/GET /flows through the %s', (_name, generic) => {
+  it('sums the same as the store does, whatever the names hold', async () => {
+    const { post, get } = appOver(generic);
+    const odd = ['café', 'quote " and \\ backslash', 'tab\there', '😀', '\u2028', 'x'.repeat(256)];
+    const records = odd.map((name, i) => record({ src_app: name, bytes_tx: i, bytes_rx: Number.MAX_SAFE_INTEGER - i }));
+    expect((await post(JSON.stringify([...records, record()]))).json()).toEqual({ accepted: 7 });
+    expect((await post(JSON.stringify([record()]))).statusCode).toBe(200);
+    const flows = await get(1);
+    expect(flows).toEqual(
+      expect.arrayContaining([...records.map((r) => ({ ...r })), { ...record(), bytes_tx: 200, bytes_rx: 1000 }]),
+    );
+    expect(flows).toHaveLength(7);
+  });
+
+  it('treats escaped and plain spellings of a name as one flow, and numbers like 1.0 and 1e2 as integers', async () => {
+    const { post, get } = appOver(generic);
+    await post(JSON.stringify([record({ src_app: 'abc' })]));
+    const escaped =
+      '[{"src_app":"a\\u0062c","dest_app":"bar","vpc_id":"vpc-0","bytes_tx":1.0,"bytes_rx":1e2,"hour":1}]';
+    expect((await post(escaped)).json()).toEqual({ accepted: 1 });
+    expect(await get(1)).toEqual([{ ...record({ src_app: 'abc' }), bytes_tx: 101, bytes_rx: 600 }]);
+  });
+
+  it('rejects a bad record after many good ones with the usual message, applying nothing', async () => {
+    const { post, get, store } = appOver(generic);
+    const batch = [...Array.from({ length: 50 }, (_, i) => record({ src_app: `n${i}` })), record({ hour: -1 })];
+    const res = await post(JSON.stringify(batch));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe('record 50: field "hour" must be >= 0');
+    expect(await store.flowCount()).toBe(0);
+    expect(await get(1)).toEqual([]);
+  });
+
+  it('answers an overflow with 422 and leaves totals and the GET answer as they were', async () => {
+    const { post, get } = appOver(generic);
+    await post(JSON.stringify([record({ bytes_tx: Number.MAX_SAFE_INTEGER })]));
+    const before = await get(1);
+    const res = await post(JSON.stringify([record({ src_app: 'new' }), record({ bytes_tx: 1 })]));
+    expect(res.statusCode).toBe(422);
+    expect(await get(1)).toEqual(before);
+  });
+
+  it('answers an empty body and a body over the limit as before', async () => {
+    const { post } = appOver(generic);
+    expect((await post('')).json()).toMatchObject({ statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' });
+    expect((await post(`[${' '.repeat(testConfig.BODY_LIMIT)}]`)).json()).toMatchObject({
+      statusCode: 413,
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    });
+    expect((await post('[1,')).json()).toMatchObject({ statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+  });
+});
+
+describe('GET /flows serves fresh totals after every write', () => {
+  it('never answers from a stale copy', async () => {
+    const { post, get } = appOver(false);
+    for (let n = 1; n <= 3; n++) {
+      await post(JSON.stringify([record({ bytes_tx: 1, bytes_rx: 2 })]));
+      expect(await get(1)).toEqual([{ ...record(), bytes_tx: n, bytes_rx: 2 * n }]);
+      expect(await get(1)).toEqual([{ ...record(), bytes_tx: n, bytes_rx: 2 * n }]);
+    }
+    expect(await get(2)).toEqual([]);
+  });
+});
