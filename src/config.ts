@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import envSchema from 'env-schema';
 import { type Static, Type } from 'typebox';
 
@@ -8,6 +9,12 @@ const ConfigSchema = Type.Object({
   DATABASE_URL: Type.String({ minLength: 1, default: 'postgres://postgres:password@localhost:5432/mydb' }),
   KAFKA_BROKERS: Type.Optional(Type.String({ minLength: 1 })),
   KAFKA_TOPIC: Type.String({ minLength: 1, default: 'flow-counts' }),
+  /** How long one Kafka request may take before it counts as failed. */
+  KAFKA_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000 }),
+  /** Longest wait between attempts to reach Kafka while it is down (backoff cap and breaker re-test). */
+  KAFKA_RETRY_MAX_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),
+  /** Names this process in every published count; unset means hostname-pid-start time. */
+  INSTANCE_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   COUNTS_FILE: Type.String({ minLength: 1, default: './volumes/counts/counts.jsonl' }),
   ROTATION_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 60_000 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
@@ -15,7 +22,7 @@ const ConfigSchema = Type.Object({
   MAX_BATCH_RECORDS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
 });
 
-export type Config = Static<typeof ConfigSchema>;
+export type Config = Static<typeof ConfigSchema> & { INSTANCE_ID: string };
 
 export class ConfigError extends Error {}
 
@@ -23,7 +30,9 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false });
+    const config = envSchema<Static<typeof ConfigSchema>>({ schema: ConfigSchema, data, env: false, dotenv: false });
+    // The start time makes each run distinct, so a restarted process never looks like a repeat of its predecessor.
+    return { ...config, INSTANCE_ID: config.INSTANCE_ID ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}` };
   } catch (err) {
     const [first] = (err as { errors?: { instancePath: string; message?: string; params: Record<string, unknown> }[] })
       .errors ?? [{ instancePath: '', message: (err as Error).message, params: {} }];

@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { FileCountsSink } from './sinks/file.js';
+import { openCountsSink } from './sinks/open-sink.js';
 import { MemoryFlowStore } from './store/memory.js';
 import { RotationScheduler } from './window/scheduler.js';
 
@@ -18,7 +18,7 @@ function readConfig(): Config {
 
 const config = readConfig();
 const log = createLogger(config.LOG_LEVEL);
-const sink = await FileCountsSink.open(config.COUNTS_FILE, log);
+const sink = await openCountsSink(config, log);
 const scheduler = new RotationScheduler({ intervalMs: config.ROTATION_INTERVAL_MS, sink, log });
 const store = new MemoryFlowStore(scheduler.window);
 const app = buildApp({ config, store, logger: log, scheduler, sink });
@@ -31,4 +31,12 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
 
 await app.listen({ port: config.PORT, host: config.HOST });
 scheduler.start();
-log.info({ store: config.INMEMORY ? 'memory' : 'postgres', countsFile: config.COUNTS_FILE }, 'flow aggregation ready');
+log.info(
+  {
+    store: config.INMEMORY ? 'memory' : 'postgres',
+    counts: config.KAFKA_BROKERS ? `kafka:${config.KAFKA_TOPIC}` : 'file',
+    countsFile: config.COUNTS_FILE,
+    instance: config.INSTANCE_ID,
+  },
+  'flow aggregation ready',
+);
