@@ -1,5 +1,4 @@
 import {
-  CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
@@ -69,6 +68,9 @@ export class KafkaCountsSink implements CountsSink {
       idempotent: false,
       allowAutoTopicCreation: true,
       createPartitioner: Partitioners.DefaultPartitioner,
+      // A produce that timed out may still be applied: repeating it is left to the retry policy,
+      // which first checks that the broker answers.
+      retry: { retries: 0 },
     });
     this.#producer.on(this.#producer.events.DISCONNECT, () => {
       this.#connected = false;
@@ -94,6 +96,11 @@ export class KafkaCountsSink implements CountsSink {
     );
     this.#policy = wrap(retries, this.#breaker);
     this.#loop = this.#run();
+  }
+
+  /** Counts not yet acknowledged by Kafka. */
+  get spooled(): number {
+    return this.#spool.size;
   }
 
   /** Start-up only reads the local spool; Kafka is contacted in the background, so a Kafka outage never delays it. */
@@ -159,12 +166,12 @@ export class KafkaCountsSink implements CountsSink {
   }
 
   async #send(batch: PublishedCount[]): Promise<void> {
-    // Retesting after an outage with a metadata request rather than a produce: a broker that is
-    // hung (not down) would otherwise append every test request when it wakes up, as repeats.
-    if (this.#breaker.state === CircuitState.HalfOpen) {
-      await this.#admin.connect();
-      await this.#admin.describeCluster();
-    }
+    // A metadata round trip first: a broker that hangs (rather than refuses) would append a produce
+    // request that timed out here once it wakes up, and each retry with it, as repeats. A metadata
+    // request that times out leaves nothing behind, so only a hang that starts between the two
+    // requests can repeat a count.
+    await this.#admin.connect();
+    await this.#admin.describeCluster();
     if (!this.#connected) {
       await this.#producer.connect();
       this.#connected = true;
