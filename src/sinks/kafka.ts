@@ -47,6 +47,7 @@ export class KafkaCountsSink implements CountsSink {
   readonly #policy: IPolicy;
   readonly #stop = new AbortController();
   #connected = false;
+  #down = false;
   #closing = false;
   #wake: (() => void) | undefined;
   readonly #loop: Promise<void>;
@@ -82,18 +83,26 @@ export class KafkaCountsSink implements CountsSink {
       halfOpenAfter: new ExponentialBackoff({ ...backoff, initialDelay: Math.min(1_000, options.retryMaxMs) }),
       breaker: new ConsecutiveBreaker(2),
     });
-    this.#breaker.onBreak(() =>
+    // Logged once per outage: a failed re-test breaks the circuit again, and says nothing new.
+    this.#breaker.onBreak(() => {
+      if (this.#down) return;
+      this.#down = true;
       this.#log.warn(
         { spooled: this.#spool.size, spool: options.spoolPath },
         'Kafka unreachable; counts wait in the spool',
-      ),
-    );
-    this.#breaker.onReset(() => this.#log.info({ spooled: this.#spool.size }, 'Kafka reachable again'));
+      );
+    });
+    this.#breaker.onReset(() => {
+      this.#down = false;
+      this.#log.info({ spooled: this.#spool.size }, 'Kafka reachable again');
+    });
     // Unlimited attempts: a count leaves the spool only for Kafka; shutdown ends the attempts.
     const retries = retry(handleAll, { backoff: new ExponentialBackoff(backoff) });
-    retries.onRetry((reason) =>
-      this.#log.debug({ err: 'error' in reason ? reason.error : undefined }, 'Kafka send failed; will retry'),
-    );
+    retries.onRetry((reason) => {
+      // During shutdown a failure means Kafka will not take the counts now: they stay spooled.
+      if (this.#closing) this.#stop.abort();
+      else this.#log.debug({ err: 'error' in reason ? reason.error : undefined }, 'Kafka send failed; will retry');
+    });
     this.#policy = wrap(retries, this.#breaker);
     this.#loop = this.#run();
   }
@@ -121,6 +130,8 @@ export class KafkaCountsSink implements CountsSink {
   async close(): Promise<void> {
     this.#closing = true;
     this.#wake?.();
+    // Kafka is known to be down: waiting for it would only delay the shutdown.
+    if (this.#down) this.#stop.abort();
     const deadline = setTimeout(() => this.#stop.abort(), this.#options.flushTimeoutMs ?? 5_000);
     // An in-flight request cannot be cancelled; past the deadline it is abandoned, its counts still spooled.
     const stopped = new Promise<void>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve()));

@@ -17,6 +17,8 @@ export class RotationScheduler {
   readonly #log: Logger;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
+  /** Start of the open window. */
+  #current: number;
   #pending = new Set<Promise<void>>();
 
   constructor({ intervalMs, sink, log, now = Date.now }: RotationOptions) {
@@ -24,11 +26,14 @@ export class RotationScheduler {
     this.#sink = sink;
     this.#log = log;
     this.#now = now;
-    this.window = new MinuteWindow(this.#boundaryAtOrBefore(now()));
+    this.#current = this.#boundaryAtOrBefore(now());
+    this.window = new MinuteWindow(this.#current);
   }
 
   start(): void {
-    this.#schedule(this.#boundaryAtOrBefore(this.#now()));
+    // Start-up may have crossed a boundary since construction: close that window first.
+    this.#rotateAt(this.#boundaryAtOrBefore(this.#now()));
+    this.#schedule();
   }
 
   /** Stops rotating and publishes the current, partial window. */
@@ -39,15 +44,22 @@ export class RotationScheduler {
     await Promise.all(this.#pending);
   }
 
-  /** `current` is the start of the open window; a timer that fires a little early cannot repeat it. */
-  #schedule(current: number): void {
+  #schedule(): void {
     // Computed afresh each time from the wall clock, so timer drift never accumulates.
-    const next = Math.max(current, this.#boundaryAtOrBefore(this.#now())) + this.#intervalMs;
+    const next = this.#current + this.#intervalMs;
     this.#timer = setTimeout(() => {
-      this.#publish(this.window.rotate(next));
-      this.#schedule(next);
+      // A timer that fires a little early still closes the window at `next`; one that fires late
+      // (a stalled event loop) closes it at the latest boundary, so the count covers the stall.
+      this.#rotateAt(Math.max(next, this.#boundaryAtOrBefore(this.#now())));
+      this.#schedule();
     }, next - this.#now());
     this.#timer.unref();
+  }
+
+  #rotateAt(boundary: number): void {
+    if (boundary <= this.#current) return;
+    this.#publish(this.window.rotate(boundary));
+    this.#current = boundary;
   }
 
   #publish(count: MinuteCount): void {
