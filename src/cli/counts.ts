@@ -67,7 +67,14 @@ const kafka = createKafka({
   requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
   log,
 });
-const consumer = kafka.consumer({ groupId: args.values.group });
+const consumer = kafka.consumer({
+  groupId: args.values.group,
+  // Short timeouts: a restarted command rejoins its group in seconds, not after the default 30 s in
+  // which a broker may still wait for the previous run's member.
+  sessionTimeout: 6_000,
+  rebalanceTimeout: 6_000,
+  heartbeatInterval: 1_000,
+});
 const repeats = new RepeatFilter();
 const json = args.values.json;
 
