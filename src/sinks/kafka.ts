@@ -134,7 +134,9 @@ export class KafkaCountsSink implements CountsSink {
     if (this.#down) this.#stop.abort();
     const deadline = setTimeout(() => this.#stop.abort(), this.#options.flushTimeoutMs ?? 5_000);
     // An in-flight request cannot be cancelled; past the deadline it is abandoned, its counts still spooled.
-    const stopped = new Promise<void>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve()));
+    const stopped = this.#stop.signal.aborted
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve()));
     await Promise.race([this.#loop, stopped]);
     clearTimeout(deadline);
     this.#stop.abort();
