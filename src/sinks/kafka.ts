@@ -1,4 +1,5 @@
 import {
+  CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
@@ -11,7 +12,7 @@ import { type Admin, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createKafka } from '../kafka/client.js';
 import type { MinuteCount } from '../window/minute-window.js';
-import type { CountsSink } from './counts-sink.js';
+import type { CountsSink, SinkStatus } from './counts-sink.js';
 import { type PublishedCount, Spool } from './spool.js';
 
 export interface KafkaSinkOptions {
@@ -27,6 +28,13 @@ export interface KafkaSinkOptions {
   /** How long `close` tries to hand the spool to Kafka before leaving it for the next start. */
   flushTimeoutMs?: number;
 }
+
+const BREAKER_STATES: Record<CircuitState, NonNullable<SinkStatus['breaker']>> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
+};
 
 /** Counts replayed per produce request after an outage. */
 const BATCH = 100;
@@ -110,6 +118,16 @@ export class KafkaCountsSink implements CountsSink {
   /** Counts not yet acknowledged by Kafka. */
   get spooled(): number {
     return this.#spool.size;
+  }
+
+  /** For /ready and /metrics: whether Kafka takes the counts, and how many wait for it. */
+  status(): SinkStatus {
+    return {
+      kind: 'kafka',
+      kafkaConnected: this.#connected && !this.#down,
+      breaker: BREAKER_STATES[this.#breaker.state],
+      spoolSize: this.#spool.size,
+    };
   }
 
   /** Start-up only reads the local spool; Kafka is contacted in the background, so a Kafka outage never delays it. */

@@ -90,9 +90,13 @@ describe.skipIf(kafkaSkipReason)('Kafka counts sink against a real Kafka-protoco
         .map((line) => JSON.parse(line));
       expect(spooled.map((c) => c.minute)).toEqual([2, 3, 4, 5].map((i) => count(i).minute));
 
+      await until(() => sink.status().breaker === 'open');
+      expect(sink.status()).toMatchObject({ kind: 'kafka', kafkaConnected: false, spoolSize: 4 });
+
       broker.thaw?.();
       await sink.publish(count(6));
       await until(() => sink.spooled === 0);
+      expect(sink.status()).toEqual({ kind: 'kafka', kafkaConnected: true, breaker: 'closed', spoolSize: 0 });
       await sink.close();
 
       const messages = await readTopic(opts.brokers, opts.topic);
