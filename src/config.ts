@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import envSchema from 'env-schema';
 import { type Static, Type } from 'typebox';
 
@@ -10,6 +11,12 @@ const ConfigSchema = Type.Object({
   PG_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
   KAFKA_BROKERS: Type.Optional(Type.String({ minLength: 1 })),
   KAFKA_TOPIC: Type.String({ minLength: 1, default: 'flow-counts' }),
+  /** How long one Kafka request may take before it counts as failed. */
+  KAFKA_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000 }),
+  /** Longest wait between attempts to reach Kafka while it is down (backoff cap and breaker re-test). */
+  KAFKA_RETRY_MAX_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),
+  /** Names this process in every published count; unset means hostname-pid-start time. */
+  INSTANCE_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   COUNTS_FILE: Type.String({ minLength: 1, default: './volumes/counts/counts.jsonl' }),
   ROTATION_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 60_000 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
@@ -42,7 +49,7 @@ const ConfigSchema = Type.Object({
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 72_000 }),
 });
 
-export type Config = Static<typeof ConfigSchema>;
+export type Config = Static<typeof ConfigSchema> & { INSTANCE_ID: string };
 
 export class ConfigError extends Error {}
 
@@ -51,7 +58,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   let config: Config;
   try {
-    config = envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false });
+    const parsed = envSchema<Static<typeof ConfigSchema>>({ schema: ConfigSchema, data, env: false, dotenv: false });
+    // The start time makes each run distinct, so a restarted process never looks like a repeat of its predecessor.
+    config = {
+      ...parsed,
+      INSTANCE_ID: parsed.INSTANCE_ID ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`,
+    };
   } catch (err) {
     const [first] = (err as { errors?: { instancePath: string; message?: string; params: Record<string, unknown> }[] })
       .errors ?? [{ instancePath: '', message: (err as Error).message, params: {} }];

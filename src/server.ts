@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import { type ApiKeys, loadApiKeys } from './auth/api-keys.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { FileCountsSink } from './sinks/file.js';
+import { openCountsSink } from './sinks/open-sink.js';
 import { MemoryFlowStore } from './store/memory.js';
 import { openPersistentMode } from './store/open-persistent.js';
 import { RotationScheduler } from './window/scheduler.js';
@@ -28,7 +28,7 @@ if (!apiKeys) {
   if (config.PROTECT_METRICS || config.PROTECT_DOCS)
     log.warn('PROTECT_METRICS and PROTECT_DOCS need API keys to protect anything');
 }
-const sink = await FileCountsSink.open(config.COUNTS_FILE, log);
+const sink = await openCountsSink(config, log);
 const persistent = config.INMEMORY
   ? undefined
   : await openPersistentMode(config, log).catch((err: unknown) => {
@@ -58,6 +58,8 @@ log.info(
     countsFile: config.COUNTS_FILE,
     auth: apiKeys ? `${apiKeys.size} keys` : 'off',
     rateLimit: config.RATE_LIMIT_MAX > 0 ? `${config.RATE_LIMIT_MAX} per ${config.RATE_LIMIT_WINDOW_MS} ms` : 'off',
+    counts: config.KAFKA_BROKERS ? `kafka:${config.KAFKA_TOPIC}` : 'file',
+    instance: config.INSTANCE_ID,
   },
   'flow aggregation ready',
 );

@@ -11,7 +11,10 @@ interface Example {
   expected: unknown;
 }
 
-/** Every curl command in the README's sh blocks, with the `# <json>` line that follows it. */
+/**
+ * Every curl command in the README's `sh` blocks, with the `# <json>` line that follows it. Blocks that need
+ * more than this service (the Docker stack) are fenced as `bash` and not run here.
+ */
 async function readmeExamples(): Promise<Example[]> {
   const readme = await readFile('README.md', 'utf8');
   const examples: Example[] = [];

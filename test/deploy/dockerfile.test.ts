@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// No Docker engine runs here (DESIGN.md): the Dockerfile is checked as text, instruction by instruction.
+const lines = readFileSync('Dockerfile', 'utf8')
+  .replace(/\\\n\s*/g, ' ')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line !== '' && !line.startsWith('#'));
+const stages = lines.filter((line) => line.startsWith('FROM '));
+const finalStage = lines.slice(lines.lastIndexOf(stages.at(-1) as string));
+
+describe('Dockerfile', () => {
+  it('is multi-stage on the Node 24 slim image', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage).toMatch(/^FROM node:24-slim AS \w+$/);
+  });
+
+  it('builds with dev dependencies, ships production dependencies only', () => {
+    expect(lines).toContain('RUN npm run build');
+    expect(finalStage.some((line) => /npm (ci|install)(?! --omit=dev)/.test(line))).toBe(false);
+    expect(lines.some((line) => line.includes('npm ci --omit=dev'))).toBe(true);
+    const copies = finalStage.filter((line) => line.startsWith('COPY'));
+    expect(copies.some((line) => line.includes('/app/node_modules') && line.includes('--from=deps'))).toBe(true);
+    expect(copies.some((line) => line.includes('/app/dist') && line.includes('--from=build'))).toBe(true);
+  });
+
+  it('runs as a non-root user, listening on 0.0.0.0:8080', () => {
+    expect(finalStage.filter((line) => line.startsWith('USER ')).at(-1)).toBe('USER node');
+    expect(finalStage.join('\n')).toMatch(/HOST=0\.0\.0\.0/);
+    expect(finalStage.join('\n')).toMatch(/PORT=8080/);
+    expect(finalStage).toContain('EXPOSE 8080');
+    expect(finalStage.at(-1)).toBe('CMD ["node", "dist/server.js"]');
+  });
+
+  it('has a HEALTHCHECK against GET /health', () => {
+    const healthcheck = finalStage.find((line) => line.startsWith('HEALTHCHECK'));
+    expect(healthcheck).toMatch(/--interval=\d+s/);
+    expect(healthcheck).toContain('/health');
+  });
+
+  it('keeps the build context small', () => {
+    const ignored = readFileSync('.dockerignore', 'utf8').split('\n');
+    for (const entry of ['node_modules', 'dist', 'volumes', '.git']) expect(ignored).toContain(entry);
+  });
+});
