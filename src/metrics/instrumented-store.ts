@@ -16,6 +16,8 @@ export function instrumentStore(store: FlowStore, metrics: FlowMetrics): FlowSto
       metrics.batchesIngested.inc();
     },
     flowsForHour: (hour) => store.flowsForHour(hour),
+    // Without it the route would read a whole hour into memory instead of streaming it page by page.
+    streamFlowsForHour: store.streamFlowsForHour?.bind(store),
     ping: () => store.ping(),
     flowCount: () => store.flowCount(),
     close: () => store.close(),

@@ -1,4 +1,5 @@
 import { TotalOverflowError } from '../errors.js';
+import type { IdempotencyTicket } from '../idempotency/idempotency-store.js';
 import { type FlowRecord, MAX_TOTAL } from '../schemas/flow.js';
 
 /** One flow's share of a batch: the batch pre-aggregated, so each flow is one row of the upsert. */
@@ -12,11 +13,12 @@ export interface FlowDelta {
   rx: number;
 }
 
-/** A batch ready to write: its flows, and the window it arrived in (for the minute counts). */
+/** A batch ready to write: its flows, the window it arrived in (for the minute counts), its Idempotency-Key. */
 export interface PreparedBatch {
   minute: number;
   records: number;
   flows: Map<string, FlowDelta>;
+  ticket?: IdempotencyTicket;
 }
 
 export function flowKey(hour: number, src: string, dest: string, vpc: string): string {
@@ -33,7 +35,11 @@ export function describeFlow(f: Pick<FlowDelta, 'hour' | 'src_app' | 'dest_app' 
  * rejected here without touching the database. Each addend is at most 2^53-1, so a sum past the limit
  * is still seen as past it after floating-point rounding.
  */
-export function prepareBatch(records: readonly FlowRecord[], minute: number): PreparedBatch {
+export function prepareBatch(
+  records: readonly FlowRecord[],
+  minute: number,
+  ticket?: IdempotencyTicket,
+): PreparedBatch {
   const flows = new Map<string, FlowDelta>();
   for (const r of records) {
     const key = flowKey(r.hour, r.src_app, r.dest_app, r.vpc_id);
@@ -54,7 +60,7 @@ export function prepareBatch(records: readonly FlowRecord[], minute: number): Pr
       });
     }
   }
-  return { minute, records: records.length, flows };
+  return { minute, records: records.length, flows, ticket };
 }
 
 /** Column arrays for `unnest`, rows in one global key order so concurrent writers lock rows alike. */

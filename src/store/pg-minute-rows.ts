@@ -28,6 +28,8 @@ export function minuteColumns(batches: readonly PreparedBatch[]): MinuteColumns 
     statRx: [],
   };
   for (const batch of batches) {
+    // An empty batch is only written for its Idempotency-Key; it adds nothing to any window.
+    if (batch.records === 0) continue;
     const stat = stats.get(batch.minute) ?? { records: 0, tx: 0n, rx: 0n };
     stats.set(batch.minute, stat);
     stat.records += batch.records;

@@ -4,38 +4,43 @@ import { TotalOverflowError } from '../errors.js';
 import { MAX_TOTAL } from '../schemas/flow.js';
 import { describeFlow, type UpsertColumns } from './pg-batch.js';
 import { sqlState } from './pg-errors.js';
+import { claimKeys, type TicketColumns } from './pg-idempotency.js';
 import type { MinuteColumns } from './pg-minute-rows.js';
 
 /** Writers hold it shared; the minute-count emitter takes it exclusively to close a window (see pg-counter). */
 export const FENCE_LOCK = 0x666c6f78;
 
-// One statement, so one round trip: the commit marker, the totals, and the minute keys and stats. The
+// The commit marker comes first, before the Idempotency-Keys are claimed: a retry of a job whose first
+// attempt committed must stop at the duplicate marker, not be refused by the keys that attempt wrote.
+const START_SQL = `
+WITH marker AS (INSERT INTO flow_commits (id) VALUES ($2))
+SELECT pg_advisory_xact_lock_shared($1)`;
+
+// One statement, so one round trip: the totals, and the minute keys and stats. The
 // totals rows arrive in the caller's key order; minute keys are ordered here, for the same reason: two
 // transactions locking the same rows in the same order wait for each other instead of deadlocking.
 // A window already closed by the emitter (a batch that arrived just before the boundary but commits
 // after the count) is moved to the next open window, so every record is counted exactly once.
 const WRITE_SQL = `
-WITH marker AS (
-  INSERT INTO flow_commits (id) VALUES ($1)
-), fence AS (
+WITH fence AS (
   SELECT closed_through FROM flow_count_state WHERE id
 ), totals AS (
   INSERT INTO flow_totals AS t (hour, src_app, dest_app, vpc_id, bytes_tx, bytes_rx)
-  SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+  SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
   ON CONFLICT (hour, src_app, dest_app, vpc_id)
   DO UPDATE SET bytes_tx = t.bytes_tx + EXCLUDED.bytes_tx, bytes_rx = t.bytes_rx + EXCLUDED.bytes_rx
 ), minute_keys AS (
   INSERT INTO flow_minute_keys (minute, hour, src_app, dest_app, vpc_id)
-  SELECT DISTINCT greatest(k.minute, f.closed_through + $8), k.hour, k.src_app, k.dest_app, k.vpc_id
-  FROM unnest($9::bigint[], $10::int[], $11::text[], $12::text[], $13::text[])
+  SELECT DISTINCT greatest(k.minute, f.closed_through + $7), k.hour, k.src_app, k.dest_app, k.vpc_id
+  FROM unnest($8::bigint[], $9::int[], $10::text[], $11::text[], $12::text[])
     AS k(minute, hour, src_app, dest_app, vpc_id)
   LEFT JOIN fence f ON true
   ORDER BY 1, 2, 3, 4, 5
   ON CONFLICT DO NOTHING
 ), minute_stats AS (
   INSERT INTO flow_minute_stats AS s (minute, instance, records, bytes_tx, bytes_rx)
-  SELECT greatest(m.minute, f.closed_through + $8), $14, sum(m.records), sum(m.tx), sum(m.rx)
-  FROM unnest($15::bigint[], $16::bigint[], $17::numeric[], $18::numeric[]) AS m(minute, records, tx, rx)
+  SELECT greatest(m.minute, f.closed_through + $7), $13, sum(m.records), sum(m.tx), sum(m.rx)
+  FROM unnest($14::bigint[], $15::bigint[], $16::numeric[], $17::numeric[]) AS m(minute, records, tx, rx)
   LEFT JOIN fence f ON true
   GROUP BY 1
   ON CONFLICT (minute, instance) DO UPDATE
@@ -57,27 +62,36 @@ export interface WriteJob {
   id: string;
   flows: UpsertColumns;
   minutes: MinuteColumns;
+  tickets?: TicketColumns;
 }
 
-export function writeJob(flows: UpsertColumns, minutes: MinuteColumns): WriteJob {
-  return { id: randomUUID(), flows, minutes };
+export function writeJob(flows: UpsertColumns, minutes: MinuteColumns, tickets?: TicketColumns): WriteJob {
+  return { id: randomUUID(), flows, minutes, tickets };
 }
 
 /**
- * One attempt of a write transaction on a fresh pooled connection. Resolves once committed; a
- * duplicate commit marker means an earlier attempt of this job committed, which is success too.
+ * One attempt of a write transaction on a fresh pooled connection. Resolves with no keys once committed;
+ * a duplicate commit marker means an earlier attempt of this job committed, which is success too. When
+ * some Idempotency-Key is live elsewhere, rolls back and resolves with the refused keys: a committed job
+ * always applied every one of its batches, so "the marker exists" keeps meaning "all of it is applied".
  */
-export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number, instance: string): Promise<void> {
+export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number, instance: string): Promise<string[]> {
   const client = await pool.connect();
   let broken: Error | undefined;
   let committing = false;
   try {
     await client.query('BEGIN');
-    // Shared with every other writer; only the emitter closing a window waits for us (and we for it).
-    await client.query('SELECT pg_advisory_xact_lock_shared($1)', [FENCE_LOCK]);
+    // The fence is shared with every other writer; only the emitter closing a window waits for us (and we for it).
+    await client.query(START_SQL, [FENCE_LOCK, job.id]);
+    if (job.tickets) {
+      const refused = await claimKeys(client, job.tickets);
+      if (refused.length > 0) {
+        await client.query('ROLLBACK');
+        return refused;
+      }
+    }
     const { flows, minutes: m } = job;
     await client.query(WRITE_SQL, [
-      job.id,
       flows.hour,
       flows.src,
       flows.dest,
@@ -98,6 +112,7 @@ export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number
     ]);
     committing = true;
     await client.query('COMMIT');
+    return [];
   } catch (err) {
     // After COMMIT is sent, a lost connection leaves the outcome unknown until a retry finds the marker.
     if (committing && err instanceof Error) Object.assign(err, { commitOutcomeUnknown: true });
@@ -110,7 +125,7 @@ export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number
       // state is unknown, so it is closed, which also makes the server roll back.
       broken = err as Error;
     }
-    if (sqlState(err) === '23505' && (err as { constraint?: string }).constraint === 'flow_commits_pkey') return;
+    if (sqlState(err) === '23505' && (err as { constraint?: string }).constraint === 'flow_commits_pkey') return [];
     if (sqlState(err) === '23514' && !broken) throw await overflowError(client, job.flows);
     if (sqlState(err) === '23514') throw new TotalOverflowError('a flow');
     throw err;

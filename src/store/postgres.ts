@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { CommitUnknownError, TotalOverflowError } from '../errors.js';
 import type { FlowRecord, FlowTotal } from '../schemas/flow.js';
-import type { FlowStore } from './flow-store.js';
-import { GroupCommitter, type GroupItem } from './group-commit.js';
-import { mergeFlows, type PreparedBatch, prepareBatch, type UpsertColumns } from './pg-batch.js';
-import { isTransient, RETRY_AFTER_SECONDS, unavailable } from './pg-errors.js';
-import { minuteColumns } from './pg-minute-rows.js';
+import type { CommitStats, FlowStore, IngestOptions } from './flow-store.js';
+import { GroupCommitter } from './group-commit.js';
+import { type PreparedBatch, prepareBatch } from './pg-batch.js';
+import { isTransient, unavailable } from './pg-errors.js';
+import { GroupWriter } from './pg-group-writer.js';
+import { PgIdempotencyStore } from './pg-idempotency.js';
 import { applySchema } from './pg-pool.js';
 import { readHour } from './pg-reader.js';
-import { writeJob, writeOnce } from './pg-writer.js';
 
 export interface PostgresStoreOptions {
   pool: pg.Pool;
@@ -23,6 +22,8 @@ export interface PostgresStoreOptions {
   maxGroupRecords?: number;
   /** Rows fetched per round trip when reading an hour. */
   readPageSize?: number;
+  /** How often expired Idempotency-Keys are deleted. */
+  idempotencyPurgeMs?: number;
 }
 
 /**
@@ -38,6 +39,9 @@ export class PostgresFlowStore implements FlowStore {
   readonly #now: () => number;
   readonly #pageSize: number;
   readonly #committer: GroupCommitter<PreparedBatch>;
+  readonly #commitListeners: ((commit: CommitStats) => void)[] = [];
+  /** Idempotency-Keys, written with their batches: they hold across instances and restarts. */
+  readonly idempotency: PgIdempotencyStore;
   // Serialization failures, deadlocks and lost connections get a few more tries, with backoff, before a 503.
   readonly #retry: IPolicy = retry(handleWhen(isTransient), {
     maxAttempts: 5,
@@ -52,13 +56,25 @@ export class PostgresFlowStore implements FlowStore {
     // Large enough to merge many 1000-record batches, small enough to commit well within PG_TIMEOUT_MS.
     maxGroupRecords = 20_000,
     readPageSize = 5000,
+    idempotencyPurgeMs = 60_000,
   }: PostgresStoreOptions) {
     this.#pool = pool;
     this.#log = log;
     this.#intervalMs = intervalMs;
     this.#now = now;
     this.#pageSize = readPageSize;
-    this.#committer = new GroupCommitter((group) => this.#flush(group), maxGroupRecords);
+    const writer = new GroupWriter({
+      pool,
+      log,
+      intervalMs,
+      instance: this.instance,
+      retry: this.#retry,
+      onCommit: (commit) => {
+        for (const listener of this.#commitListeners) listener(commit);
+      },
+    });
+    this.#committer = new GroupCommitter((group) => writer.flush(group), maxGroupRecords);
+    this.idempotency = new PgIdempotencyStore(pool, log, idempotencyPurgeMs);
   }
 
   /** Creates the schema when missing (retrying while the database is still starting) and returns the store. */
@@ -68,10 +84,16 @@ export class PostgresFlowStore implements FlowStore {
     return store;
   }
 
-  async ingest(records: readonly FlowRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async ingest(records: readonly FlowRecord[], options: IngestOptions = {}): Promise<void> {
+    const ticket = options.idempotency;
+    // An empty batch changes nothing, but its key is still recorded, so it holds like any other.
+    if (records.length === 0 && !ticket) return;
     const minute = Math.floor(this.#now() / this.#intervalMs) * this.#intervalMs;
-    await this.#committer.submit(prepareBatch(records, minute), records.length);
+    await this.#committer.submit(prepareBatch(records, minute, ticket), records.length);
+  }
+
+  observeCommits(listener: (commit: CommitStats) => void): void {
+    this.#commitListeners.push(listener);
   }
 
   async flowsForHour(hour: number): Promise<FlowTotal[]> {
@@ -109,59 +131,7 @@ export class PostgresFlowStore implements FlowStore {
   /** Waits for queued batches to commit (or fail), then closes the pool. */
   async close(): Promise<void> {
     await this.#committer.drained();
+    await this.idempotency.close();
     await this.#pool.end();
-  }
-
-  async #flush(group: GroupItem<PreparedBatch>[]): Promise<void> {
-    const batches = group.map((item) => item.value);
-    const merged = mergeFlows(batches);
-    if (merged) {
-      try {
-        await this.#write(merged, batches);
-        for (const item of group) item.resolve();
-        return;
-      } catch (err) {
-        if (!(err instanceof TotalOverflowError) || group.length === 1) {
-          for (const item of group) item.reject(err);
-          return;
-        }
-        // Fall through: one batch overflows a total, and must not take the innocent ones down with it.
-      }
-    }
-    this.#log.debug({ batches: group.length }, 'group would overflow a total; writing its batches one by one');
-    for (const item of group) {
-      try {
-        // A single prepared batch always merges: prepareBatch already rejected its own overflows.
-        await this.#write(mergeFlows([item.value]) as UpsertColumns, [item.value]);
-        item.resolve();
-      } catch (err) {
-        item.reject(err);
-      }
-    }
-  }
-
-  async #write(flows: UpsertColumns, batches: PreparedBatch[]): Promise<void> {
-    const job = writeJob(flows, minuteColumns(batches));
-    // Once any attempt lost its connection after sending COMMIT, "nothing was applied" is no longer
-    // known, even if the last attempt failed before committing.
-    let outcomeUnknown = false;
-    try {
-      await this.#retry.execute(async () => {
-        try {
-          await writeOnce(this.#pool, job, this.#intervalMs, this.instance);
-        } catch (err) {
-          if ((err as { commitOutcomeUnknown?: boolean }).commitOutcomeUnknown) outcomeUnknown = true;
-          throw err;
-        }
-      });
-    } catch (err) {
-      this.#log.warn({ err, outcomeUnknown }, 'database write failed after retries');
-      if (outcomeUnknown && isTransient(err)) {
-        throw Object.assign(new CommitUnknownError('the database went away'), {
-          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
-        });
-      }
-      throw unavailable(err, 'writing flows');
-    }
   }
 }

@@ -45,7 +45,10 @@ describe('persistent mode while the database goes down and comes back', () => {
     expect(read.status).toBe(503);
     expect(Number(read.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await read.json()).code).toBe('FLOWS_ERR_STORE_UNAVAILABLE');
-    // Readiness follows the database.
+    // Readiness follows the database, through HTTP as an orchestrator asks it.
+    const unready = await fetch(`${live.base}/ready`);
+    expect(unready.status).toBe(503);
+    expect(await unready.json()).toMatchObject({ status: 'unready', store: 'down' });
     await expect(readiness.ping()).rejects.toMatchObject({ statusCode: 503, code: 'FLOWS_ERR_STORE_UNAVAILABLE' });
     await db.restart();
     acknowledgedAfter = countOf(load.result.outcomes, 'acknowledged') + 100;
@@ -64,5 +67,9 @@ describe('persistent mode while the database goes down and comes back', () => {
     expect(checkBatches(result.outcomes, await live.hour(5))).toEqual([]);
     await expect(readiness.ping()).resolves.toBeUndefined();
     await readiness.close();
+    // The load above already wrote through the recovered pool, so readiness is back too.
+    const ready = await fetch(`${live.base}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', store: 'up' });
   });
 });

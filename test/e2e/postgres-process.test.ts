@@ -32,6 +32,24 @@ describe('persistent mode, the real process', () => {
     await second.stop();
   });
 
+  it('holds an Idempotency-Key across a restart and across two processes', async () => {
+    const key = { 'idempotency-key': 'process-key' };
+    const batch = [record({ hour: 3 }), record({ hour: 3 })];
+    const first = await start();
+    expect((await first.post(batch, key)).status).toBe(200);
+    expect(await first.stop()).toBe(0);
+    const [second, third] = [await start(), await start()];
+    for (const server of [second, third]) {
+      const repeat = await server.post(batch, key);
+      expect(repeat.status).toBe(200);
+      expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+      expect(await repeat.json()).toEqual({ accepted: 2 });
+    }
+    expect((await third.post([record({ hour: 3 })], key)).status).toBe(422);
+    expect((await second.hour(3))[0]).toMatchObject({ bytes_tx: 200, bytes_rx: 1000 });
+    await Promise.all([second.stop(), third.stop()]);
+  });
+
   it('has every acknowledged batch, once, after kill -9 during load', { timeout: 120_000 }, async () => {
     let server = await start();
     let restarted = false;

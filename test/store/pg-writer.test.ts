@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeFlows, prepareBatch, type UpsertColumns } from '../../src/store/pg-batch.js';
+import { ticketColumns } from '../../src/store/pg-idempotency.js';
 import { minuteColumns } from '../../src/store/pg-minute-rows.js';
 import { applySchema, createPool } from '../../src/store/pg-pool.js';
 import { writeJob, writeOnce } from '../../src/store/pg-writer.js';
@@ -28,5 +29,19 @@ describe('write transaction', () => {
     await writeOnce(pool, job, 60_000, 'test');
     expect(await query(url, 'SELECT bytes_tx, bytes_rx FROM flow_totals')).toEqual([{ bytes_tx: '7', bytes_rx: '9' }]);
     expect(await query(url, 'SELECT records FROM flow_minute_stats')).toEqual([{ records: '1' }]);
+  });
+
+  it('counts a retried job with an Idempotency-Key as applied, not as refused by its own key', async () => {
+    const ticket = { key: '-:retried', bodyHash: 'h', expiresAt: Date.now() + 60_000 };
+    const batch = prepareBatch([record({ hour: 2, bytes_tx: 5, bytes_rx: 5 })], 0, ticket);
+    const job = writeJob(mergeFlows([batch]) as UpsertColumns, minuteColumns([batch]), ticketColumns([batch]));
+    expect(await writeOnce(pool, job, 60_000, 'test')).toEqual([]);
+    // The marker is checked before the key is claimed: the retry stops at the marker, as committed.
+    expect(await writeOnce(pool, job, 60_000, 'test')).toEqual([]);
+    // A new job with the same live key is refused, and applies nothing.
+    const repeat = writeJob(mergeFlows([batch]) as UpsertColumns, minuteColumns([batch]), ticketColumns([batch]));
+    expect(await writeOnce(pool, repeat, 60_000, 'test')).toEqual(['-:retried']);
+    expect(await query(url, 'SELECT bytes_tx FROM flow_totals WHERE hour = 2')).toEqual([{ bytes_tx: '5' }]);
+    expect(await query(url, 'SELECT accepted FROM flow_idempotency_keys')).toEqual([{ accepted: 1 }]);
   });
 });

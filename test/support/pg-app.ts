@@ -1,4 +1,4 @@
-import { buildApp } from '../../src/app.js';
+import { type AppConfig, buildApp } from '../../src/app.js';
 import { createPool } from '../../src/store/pg-pool.js';
 import { PostgresFlowStore } from '../../src/store/postgres.js';
 import { silentLogger, testConfig } from '../helpers.js';
@@ -7,12 +7,17 @@ export interface PgAppOptions {
   intervalMs?: number;
   now?: () => number;
   timeoutMs?: number;
+  idempotencyPurgeMs?: number;
+  config?: Partial<AppConfig>;
 }
 
 /** An app over a PostgreSQL store on `url`, driven with app.inject; as one service instance would be. */
-export async function pgApp(url: string, { intervalMs = 60_000, now, timeoutMs = 2000 }: PgAppOptions = {}) {
+export async function pgApp(
+  url: string,
+  { intervalMs = 60_000, now, timeoutMs = 2000, idempotencyPurgeMs, config }: PgAppOptions = {},
+) {
   const pool = createPool({ connectionString: url, max: 5, timeoutMs, onIdleError: () => {} });
-  const store = await PostgresFlowStore.open({ pool, log: silentLogger, intervalMs, now });
-  const app = buildApp({ config: testConfig, store, logger: silentLogger });
+  const store = await PostgresFlowStore.open({ pool, log: silentLogger, intervalMs, now, idempotencyPurgeMs });
+  const app = buildApp({ config: { ...testConfig, ...config }, store, logger: silentLogger });
   return { app, store, pool };
 }

@@ -65,10 +65,10 @@ export class ServerProcess {
     return server;
   }
 
-  post(body: unknown): Promise<Response> {
+  post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(`${this.base}/flows`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
   }

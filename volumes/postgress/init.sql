@@ -55,3 +55,15 @@ CREATE TABLE IF NOT EXISTS flow_commits (
   id         uuid        PRIMARY KEY,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Idempotency-Key of each applied batch, inserted in the batch's own transaction, so a key exists exactly
+-- when its batch does, for every instance and across restarts. `key` is already scoped to the caller's
+-- API key. An expired row may be taken over by a new request with the same key, and is purged in the
+-- background (by expiry, hence the index).
+CREATE TABLE IF NOT EXISTS flow_idempotency_keys (
+  key        text        PRIMARY KEY,
+  body_hash  text        NOT NULL,
+  accepted   integer     NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS flow_idempotency_keys_expires_at ON flow_idempotency_keys (expires_at);

@@ -1,0 +1,133 @@
+import type { IPolicy } from 'cockatiel';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { CommitUnknownError, IdempotencyInFlightError, TotalOverflowError } from '../errors.js';
+import type { CommitStats } from './flow-store.js';
+import type { GroupItem } from './group-commit.js';
+import { mergeFlows, type PreparedBatch, type UpsertColumns } from './pg-batch.js';
+import { isTransient, RETRY_AFTER_SECONDS, unavailable } from './pg-errors.js';
+import { ticketColumns } from './pg-idempotency.js';
+import { minuteColumns } from './pg-minute-rows.js';
+import { writeJob, writeOnce } from './pg-writer.js';
+
+export interface GroupWriterOptions {
+  pool: pg.Pool;
+  log: Logger;
+  intervalMs: number;
+  instance: string;
+  retry: IPolicy;
+  onCommit: (commit: CommitStats) => void;
+}
+
+type Item = GroupItem<PreparedBatch>;
+
+/**
+ * Writes one group of batches in as few transactions as it can, settling each batch with its own outcome.
+ * Two things can make one batch fail where the others would succeed, and neither may take the others down:
+ * - an Idempotency-Key live elsewhere: the transaction is rolled back before writing any total, and
+ *   redone without the refused batches (which get 409). Conflicts are rare (a retry racing its original
+ *   on another instance), so the extra transaction is too; in exchange, no savepoints in the common case,
+ *   and a committed transaction always holds all of its batches (which the commit marker relies on);
+ * - a total that would pass 2^53-1: the batches are written one transaction each, as before.
+ */
+export class GroupWriter {
+  readonly #o: GroupWriterOptions;
+
+  constructor(options: GroupWriterOptions) {
+    this.#o = options;
+  }
+
+  async flush(group: Item[]): Promise<void> {
+    let pending = refuseDuplicateKeys(group);
+    while (pending.length > 0) {
+      const merged = mergeFlows(pending.map((item) => item.value));
+      if (!merged) return this.#oneByOne(pending);
+      try {
+        pending = settle(pending, await this.#write(merged, pending));
+      } catch (err) {
+        if (err instanceof TotalOverflowError && pending.length > 1) return this.#oneByOne(pending);
+        for (const item of pending) item.reject(err);
+        return;
+      }
+    }
+  }
+
+  async #oneByOne(items: Item[]): Promise<void> {
+    this.#o.log.debug({ batches: items.length }, 'group would overflow a total; writing its batches one by one');
+    for (const item of items) {
+      try {
+        // A single prepared batch always merges: prepareBatch already rejected its own overflows.
+        settle([item], await this.#write(mergeFlows([item.value]) as UpsertColumns, [item]));
+      } catch (err) {
+        item.reject(err);
+      }
+    }
+  }
+
+  /** One transaction, retried on transient errors; resolves with the refused keys (none: committed). */
+  async #write(flows: UpsertColumns, items: Item[]): Promise<string[]> {
+    const batches = items.map((item) => item.value);
+    const job = writeJob(flows, minuteColumns(batches), ticketColumns(batches));
+    const { pool, intervalMs, instance } = this.#o;
+    const started = performance.now();
+    // Once any attempt lost its connection after sending COMMIT, "nothing was applied" is no longer
+    // known, even if the last attempt failed before committing.
+    let outcomeUnknown = false;
+    try {
+      const refused = await this.#o.retry.execute(async () => {
+        try {
+          return await writeOnce(pool, job, intervalMs, instance);
+        } catch (err) {
+          if ((err as { commitOutcomeUnknown?: boolean }).commitOutcomeUnknown) outcomeUnknown = true;
+          throw err;
+        }
+      });
+      if (refused.length === 0) {
+        const records = batches.reduce((sum, b) => sum + b.records, 0);
+        this.#o.onCommit({ batches: batches.length, records, durationMs: performance.now() - started });
+      }
+      return refused;
+    } catch (err) {
+      this.#o.log.warn({ err, outcomeUnknown }, 'database write failed after retries');
+      if (outcomeUnknown && isTransient(err)) {
+        throw Object.assign(new CommitUnknownError('the database went away'), {
+          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        });
+      }
+      throw unavailable(err, 'writing flows');
+    }
+  }
+}
+
+/** Settles the batches of a committed transaction, or refuses those whose keys were; returns the rest. */
+function settle(items: Item[], refused: string[]): Item[] {
+  if (refused.length === 0) {
+    for (const item of items) item.resolve();
+    return [];
+  }
+  const keys = new Set(refused);
+  const rest: Item[] = [];
+  for (const item of items) {
+    const key = item.value.ticket?.key;
+    if (key !== undefined && keys.has(key)) item.reject(new IdempotencyInFlightError());
+    else rest.push(item);
+  }
+  // Refused keys are always some of the group's own; anything else would loop for ever.
+  if (rest.length === items.length) throw new Error(`refused keys not in the group: ${refused.length}`);
+  return rest;
+}
+
+/** Two batches with one key in one group: the later one is a concurrent repeat, refused like any other. */
+function refuseDuplicateKeys(group: Item[]): Item[] {
+  const seen = new Set<string>();
+  return group.filter((item) => {
+    const key = item.value.ticket?.key;
+    if (key === undefined) return true;
+    if (!seen.has(key)) {
+      seen.add(key);
+      return true;
+    }
+    item.reject(new IdempotencyInFlightError());
+    return false;
+  });
+}
