@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { record } from '../helpers.js';
 import { externalBrokers, kafkaSkipReason, readTopic, startBroker, type TestBroker } from '../kafka/mock-broker.js';
-import { type ServerProcess, startServer } from './server-process.js';
+import { ServerProcess } from '../support/server-process.js';
 
 const INTERVAL = 300;
 
@@ -72,7 +72,7 @@ describe.skipIf(kafkaSkipReason)('the built server publishing counts to Kafka', 
 
   it('publishes every window once, in order, with the right values', async () => {
     const env = serverEnv('windows');
-    const server = await startServer(env);
+    const server = await ServerProcess.start(env);
     // Two batches in different windows: a batch is counted whole in the window it arrived in.
     expect(
       await post(server, [
@@ -113,7 +113,7 @@ describe.skipIf(kafkaSkipReason)('the built server publishing counts to Kafka', 
     async () => {
       // Debug logs tell when a send has just finished, so the outage can start between two sends.
       const env = serverEnv('outage', { LOG_LEVEL: 'debug' });
-      const server = await startServer(env);
+      const server = await ServerProcess.start(env);
       await until(() => logLines(server, 'counts sent to Kafka').length >= 2);
 
       await broker.freeze?.();
@@ -146,7 +146,7 @@ describe.skipIf(kafkaSkipReason)('the built server publishing counts to Kafka', 
 
   it('starts, ingests and shuts down while Kafka is down, and the next start delivers the spooled windows', async () => {
     const env = serverEnv('down-at-start', { KAFKA_BROKERS: '127.0.0.1:1' });
-    const server = await startServer(env);
+    const server = await ServerProcess.start(env);
     expect(await post(server, [record()])).toBe(200);
     await until(() => countsLogged(server).length >= 3);
     expect(await server.stop()).toBe(0);
@@ -154,7 +154,7 @@ describe.skipIf(kafkaSkipReason)('the built server publishing counts to Kafka', 
     const spooled = (await readFile(env.COUNTS_FILE, 'utf8')).trim().split('\n');
     expect(spooled.length).toBe(logged);
 
-    const next = await startServer({ ...env, KAFKA_BROKERS: broker.brokers, INSTANCE_ID: 'e2e-next' });
+    const next = await ServerProcess.start({ ...env, KAFKA_BROKERS: broker.brokers, INSTANCE_ID: 'e2e-next' });
     await until(async () => (await readFile(env.COUNTS_FILE, 'utf8')) === '');
     expect(await next.stop()).toBe(0);
     const messages = await readTopic(broker.brokers, env.KAFKA_TOPIC);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServer } from './server-process.js';
+import { ServerProcess } from '../support/server-process.js';
 
 const run = promisify(execFile);
 
@@ -35,7 +35,7 @@ async function readmeExamples(): Promise<Example[]> {
 
 let server: ServerProcess;
 beforeAll(async () => {
-  server = await startServer();
+  server = await ServerProcess.start();
 });
 afterAll(() => server?.stop());
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { record } from '../helpers.js';
-import { startServer } from './server-process.js';
+import { ServerProcess } from '../support/server-process.js';
 
 const run = promisify(execFile);
 
@@ -16,7 +16,7 @@ const postFlows = (base: string, body: unknown) =>
 
 describe('the server process', () => {
   it('rotates windows, and on SIGTERM finishes, flushes the partial window and exits 0', async () => {
-    const server = await startServer({ ROTATION_INTERVAL_MS: '60000' });
+    const server = await ServerProcess.start({ ROTATION_INTERVAL_MS: '60000' });
     expect((await postFlows(server.base, [record(), record(), record({ hour: 2 })])).status).toBe(200);
     expect(await (await fetch(`${server.base}/flows?hour=1`)).json()).toEqual([
       { src_app: 'foo', dest_app: 'bar', vpc_id: 'vpc-0', hour: 1, bytes_tx: 200, bytes_rx: 1000 },
@@ -36,7 +36,7 @@ describe('the server process', () => {
   });
 
   it('publishes one count per short window while running', async () => {
-    const server = await startServer({ ROTATION_INTERVAL_MS: '200' });
+    const server = await ServerProcess.start({ ROTATION_INTERVAL_MS: '200' });
     for (let i = 0; i < 5; i++) {
       const res = await postFlows(server.base, [record({ src_app: `app-${i}` })]);
       expect(res.status, await res.text()).toBe(200);

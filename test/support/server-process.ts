@@ -4,21 +4,24 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort } from './embedded-pg.js';
+import { freePort } from './free-port.js';
 
 const SERVER = new URL('../../dist/server.js', import.meta.url).pathname;
 
 /** The built server (`dist/server.js`, built by `npm test`) running as a real process on a free port. */
 export class ServerProcess {
+  readonly port: number;
   readonly base: string;
   readonly countsFile: string;
   readonly logs: Record<string, unknown>[] = [];
   readonly #child: ChildProcess;
   readonly #exited: Promise<number | null>;
   #alive = true;
+  #output = '';
 
   private constructor(child: ChildProcess, port: number, countsFile: string) {
     this.#child = child;
+    this.port = port;
     this.base = `http://127.0.0.1:${port}`;
     this.countsFile = countsFile;
     this.#exited = once(child, 'exit').then(([code]) => {
@@ -33,9 +36,11 @@ export class ServerProcess {
     return true;
   }
 
-  static async start(env: Record<string, string>, countsFile?: string): Promise<ServerProcess> {
+  /** Only PATH is inherited, so nothing from the test runner's environment leaks into the server. */
+  static async start(env: Record<string, string> = {}, countsFile?: string): Promise<ServerProcess> {
     const port = await freePort();
-    const counts = countsFile ?? join(await mkdtemp(join(tmpdir(), 'flows-counts-')), 'counts.jsonl');
+    const counts =
+      countsFile ?? env.COUNTS_FILE ?? join(await mkdtemp(join(tmpdir(), 'flows-counts-')), 'counts.jsonl');
     const child = spawn(process.execPath, [SERVER], {
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), COUNTS_FILE: counts, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,6 +53,10 @@ export class ServerProcess {
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
       stderr += chunk;
+      server.#output += chunk;
+    });
+    child.stdout?.on('data', (chunk) => {
+      server.#output += chunk;
     });
     const ready = new Promise<void>((resolve, reject) => {
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
@@ -79,9 +88,14 @@ export class ServerProcess {
     return res.json();
   }
 
-  /** SIGTERM: the graceful shutdown path. */
-  async stop(): Promise<number | null> {
-    this.#child.kill('SIGTERM');
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string {
+    return this.#output;
+  }
+
+  /** SIGTERM (or SIGINT): the graceful shutdown path; resolves with the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.#alive) this.#child.kill(signal);
     return this.#exited;
   }
 
