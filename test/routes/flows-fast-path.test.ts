@@ -98,3 +98,35 @@ describe('GET /flows serves fresh totals after every write', () => {
     expect(await get(2)).toEqual([]);
   });
 });
+
+describe('the app', () => {
+  /** The real memory store, counting how often each fast path answered. */
+  class CountingStore extends MemoryFlowStore {
+    fastIngests = 0;
+    fastReads = 0;
+    override ingestJson(body: Uint8Array, maxRecords: number) {
+      const accepted = super.ingestJson(body, maxRecords);
+      if (accepted !== undefined) this.fastIngests++;
+      return accepted;
+    }
+    override flowsForHourJson(hour: number) {
+      this.fastReads++;
+      return super.flowsForHourJson(hour);
+    }
+  }
+
+  it('reaches the store fast paths through every plugin and wrapper', async () => {
+    const store = new CountingStore(new MinuteWindow(0));
+    const app = buildApp({ config: testConfig, store, logger: silentLogger });
+    apps.push(app);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/flows',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify([record()]),
+    });
+    expect(res.json()).toEqual({ accepted: 1 });
+    expect((await app.inject({ method: 'GET', url: '/flows?hour=1' })).json()).toEqual([record()]);
+    expect({ fastIngests: store.fastIngests, fastReads: store.fastReads }).toEqual({ fastIngests: 1, fastReads: 1 });
+  });
+});
