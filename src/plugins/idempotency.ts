@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onSendHookHandler,
+  preHandlerHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../errors.js';
 import type { IdempotencyOutcome, IdempotencyStore } from '../idempotency/idempotency-store.js';
@@ -27,10 +33,25 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
   const inFlight = new Map<string, InFlight>();
   app.decorateRequest('idempotency', undefined);
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (!request.routeOptions.config.idempotent) return;
+  // Hooks only on idempotent routes, and callback-style so a request without the header costs no promise.
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.idempotent) return;
+    route.preHandler = [...hookList(route.preHandler), preHandler];
+    route.onSend = [...hookList(route.onSend), onSend];
+  });
+
+  const preHandler: preHandlerHookHandler = (request, reply, done) => {
+    if (request.headers['idempotency-key'] === undefined) return done();
+    claim(request, reply).then(() => done(), done);
+  };
+
+  const onSend: onSendHookHandler<unknown> = (request, reply, payload, done) => {
+    if (!request.idempotency) return done(null, payload);
+    record(request, reply, payload).then(() => done(null, payload), done);
+  };
+
+  async function claim(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const header = request.headers['idempotency-key'];
-    if (header === undefined) return;
     if (typeof header !== 'string' || !VALID_KEY.test(header)) throw new IdempotencyKeyInvalidError();
     const key = `${request.apiKeyId ?? '-'}:${header}`;
     const bodyHash = createHash('sha256').update(canonicalBody(request.body)).digest('hex');
@@ -43,7 +64,10 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
         continue;
       }
       const outcome = await store.get(key);
-      if (outcome) return replay(reply, outcome, bodyHash);
+      if (outcome) {
+        replay(reply, outcome, bodyHash);
+        return;
+      }
       // Another repeat may have claimed the key while `get` was awaited.
       if (inFlight.has(key)) continue;
       let release = () => {};
@@ -54,12 +78,12 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
       request.idempotency = { key, bodyHash, expiresAt: Date.now() + ttlMs };
       return;
     }
-  });
+  }
 
   // onSend runs once the handler is done, success or error: record a success, then let waiters go.
-  app.addHook('onSend', async (request, reply, payload) => {
+  async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
     const ticket = request.idempotency;
-    if (!ticket) return payload;
+    if (!ticket) return;
     try {
       if (reply.statusCode < 300 && typeof payload === 'string') {
         await store.put(ticket, { bodyHash: ticket.bodyHash, response: { statusCode: reply.statusCode, payload } });
@@ -67,8 +91,7 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     } finally {
       finish(request);
     }
-    return payload;
-  });
+  }
 
   function finish(request: FastifyRequest): void {
     const key = request.idempotency?.key;
@@ -101,4 +124,9 @@ function canonicalBody(body: unknown): string | Buffer {
   } catch {
     return body;
   }
+}
+
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
 }
