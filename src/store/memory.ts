@@ -9,6 +9,8 @@ import { HourTable, KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import { Interner } from './interner.js';
 
 const JSON_CACHE_HOURS = 2;
+/** A larger answer (about 200k flows) is not kept: memory matters more than a repeated read of it. */
+const JSON_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * Totals in memory. Every ingest runs synchronously from decoding to the last total, so no reader
@@ -83,7 +85,8 @@ export class MemoryFlowStore implements FlowStore {
 
   /**
    * Past hours are read far more often than they change, so the last few answers are kept and served
-   * again until a batch touches their hour (`version`). Bounded to JSON_CACHE_HOURS entries.
+   * again until a batch touches their hour (`version`). Bounded to JSON_CACHE_HOURS entries of at most
+   * JSON_CACHE_MAX_BYTES each.
    */
   flowsForHourJson(hour: number): Buffer {
     const table = this.#hours.get(hour);
@@ -93,6 +96,7 @@ export class MemoryFlowStore implements FlowStore {
     if (at >= 0 && cache[at].version === table.version) return cache[at].json;
     const json = writeHourJson(table, hour, this.#names);
     if (at >= 0) cache.splice(at, 1);
+    if (json.length > JSON_CACHE_MAX_BYTES) return json;
     cache.unshift({ table, version: table.version, json });
     if (cache.length > JSON_CACHE_HOURS) cache.pop();
     return json;
