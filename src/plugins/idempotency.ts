@@ -118,6 +118,7 @@ export const idempotencyPlugin = fp(idempotency, { name: 'flows-idempotency', fa
  * POST /flows hands its body over as raw bytes; a body that is not JSON is hashed as it is (it gets a 400).
  */
 function canonicalBody(body: unknown): string | Buffer {
+  if (body === undefined) return '';
   if (!Buffer.isBuffer(body)) return JSON.stringify(body);
   try {
     return JSON.stringify(JSON.parse(body.toString('utf8')));

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
+import { ValidationError } from '../errors.js';
 import { createFlowBatchDecoder, rawJsonBody } from '../http/flow-batch-body.js';
 import { validatorCompiler } from '../http/validation.js';
 import {
@@ -41,7 +42,9 @@ export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (a
       },
     },
     async (request, reply) => {
-      const body = request.body as unknown as Buffer;
+      // A POST without a body and without a content type skips the body parser.
+      if (!Buffer.isBuffer(request.body)) throw new ValidationError('body must be a JSON array of flow records');
+      const body = request.body;
       let accepted = store.ingestJson?.(body, maxBatchRecords);
       if (accepted === undefined) {
         const records = decodeRecords(body);

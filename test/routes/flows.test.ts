@@ -84,6 +84,12 @@ describe('bad input: a clear 4xx and nothing applied', () => {
       400,
       /record 1: field "dest_app" must NOT have more than 256/,
     ],
+    [
+      'a NUL character in a name',
+      [good, record({ src_app: 'a\u0000b' })],
+      400,
+      /record 1: field "src_app" must match pattern/,
+    ],
     ['a null field', [good, record({ src_app: null as never })], 400, 'record 1: field "src_app" must be string'],
     ['a prototype-poisoning key', '[{"__proto__":{"x":1}}]', 400, /not valid JSON/],
     [
@@ -136,6 +142,14 @@ describe('bad input: a clear 4xx and nothing applied', () => {
     const res = await get(query);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ statusCode: 400, code: 'FLOWS_ERR_VALIDATION', error: 'Bad Request', message });
+  });
+
+  it('a POST without any body or content type is a 400, with or without an Idempotency-Key', async () => {
+    for (const headers of [{}, { 'idempotency-key': 'k-1' }]) {
+      const res = await ctx.app.inject({ method: 'POST', url: '/flows', headers });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'FLOWS_ERR_VALIDATION' });
+    }
   });
 
   it('an unknown route is a JSON 404', async () => {
