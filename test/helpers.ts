@@ -30,14 +30,5 @@ export function record(overrides: Partial<FlowRecord> = {}): FlowRecord {
   return { src_app: 'foo', dest_app: 'bar', vpc_id: 'vpc-0', bytes_tx: 100, bytes_rx: 500, hour: 1, ...overrides };
 }
 
-/** A small deterministic generator (mulberry32), so a failing run can be replayed. */
-export function seededRandom(seed: number): (below: number) => number {
-  let state = seed >>> 0;
-  return (below) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * below;
-  };
-}
+/** A seeded generator (mulberry32), so a failing run can be replayed; the benchmarks use the same one. */
+export { random as seededRandom } from '../bench/lib/workload.js';
