@@ -1,10 +1,10 @@
 import { Agent, get } from 'node:http';
+import { flow, loadingBatches } from '../testkit/workload.js';
 import { stringifyLatency } from './floor-serialization.js';
 import { load, post } from './lib/load.js';
 import { startService } from './lib/processes.js';
 import type { BenchOptions, Row } from './lib/report.js';
 import { isMain, runMain } from './lib/report.js';
-import { flow, loadingBatches } from './lib/workload.js';
 
 /**
  * (c) GET /flows?hour=N for hours holding 10k, 100k and 1M flows, against JSON.stringify of the same

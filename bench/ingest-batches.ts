@@ -1,8 +1,8 @@
+import { randomBatches } from '../testkit/workload.js';
 import { cpuMs } from './lib/cpu.js';
 import { jsonPost, load } from './lib/load.js';
 import { startFloor, startService } from './lib/processes.js';
 import { type BenchOptions, isMain, type Row, runMain } from './lib/report.js';
-import { randomBatches } from './lib/workload.js';
 
 /** (a) 1000-record batches over 32 connections: records/s against the ingest floor. */
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {

@@ -1,8 +1,8 @@
+import { loadingBatches, randomBatches } from '../testkit/workload.js';
 import { jsonPost, load, post } from './lib/load.js';
 import { type Server, startFloor, startService } from './lib/processes.js';
 import type { BenchOptions, Row } from './lib/report.js';
 import { isMain, runMain } from './lib/report.js';
-import { loadingBatches, randomBatches } from './lib/workload.js';
 
 /**
  * (d) Ingest throughput as the hour grows: each size gets its own hour, preloaded with that many

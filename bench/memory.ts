@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { MemoryFlowStore } from '../src/store/memory.js';
 import { MinuteWindow } from '../src/window/minute-window.js';
+import { loadingBatches } from '../testkit/workload.js';
 import type { BenchOptions, Row } from './lib/report.js';
 import { isMain, runMain } from './lib/report.js';
-import { loadingBatches } from './lib/workload.js';
 
 /**
  * (e) Memory per flow after loading N distinct flows into one hour: the in-memory store (through its

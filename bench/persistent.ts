@@ -20,7 +20,7 @@ import { MemoryFlowStore } from '../src/store/memory.js';
 import { createPool } from '../src/store/pg-pool.js';
 import { PostgresFlowStore } from '../src/store/postgres.js';
 import { MinuteWindow } from '../src/window/minute-window.js';
-import { ThrowawayPostgres } from '../test/support/embedded-pg.js';
+import { ThrowawayPostgres } from '../testkit/embedded-pg.js';
 
 const FLOWS = 10_000;
 const BATCH = 1000;

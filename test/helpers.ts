@@ -31,4 +31,4 @@ export function record(overrides: Partial<FlowRecord> = {}): FlowRecord {
 }
 
 /** A seeded generator (mulberry32), so a failing run can be replayed; the benchmarks use the same one. */
-export { random as seededRandom } from '../bench/lib/workload.js';
+export { random as seededRandom } from '../testkit/workload.js';

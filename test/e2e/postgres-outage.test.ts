@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/store/pg-pool.js';
 import { PostgresFlowStore } from '../../src/store/postgres.js';
+import { ThrowawayPostgres } from '../../testkit/embedded-pg.js';
 import { silentLogger } from '../helpers.js';
-import { ThrowawayPostgres } from '../support/embedded-pg.js';
 import { checkBatches, countOf, startLoad, waitFor } from '../support/load.js';
 import { ServerProcess } from '../support/server-process.js';
 

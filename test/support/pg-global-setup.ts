@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { ThrowawayPostgres } from './embedded-pg.js';
+import { ThrowawayPostgres } from '../../testkit/embedded-pg.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort } from './free-port.js';
+import { freePort } from '../../testkit/free-port.js';
 
 const SERVER = new URL('../../dist/server.js', import.meta.url).pathname;
 
