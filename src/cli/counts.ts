@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
+import { parseCount } from '../counts/minute-count.js';
 import { createKafka } from '../kafka/client.js';
-import { formatCount, parseCount } from './format-count.js';
+import { formatCount } from './format-count.js';
 import { RepeatFilter } from './repeat-filter.js';
 
 const USAGE = `Prints the per-minute flow counts published to Kafka, one line per minute.
@@ -96,7 +97,7 @@ await consumer.run({
   // Commit after every count: a restart resumes right after the last line printed.
   autoCommitThreshold: 1,
   eachMessage: async ({ message, partition }) => {
-    const count = parseCount(message.value);
+    const count = message.value === null ? undefined : parseCount(message.value.toString('utf8'), 'unknown');
     if (!count) {
       log.warn({ partition, offset: message.offset }, 'message is not a flow count; skipped');
       return;

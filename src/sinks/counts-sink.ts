@@ -1,4 +1,4 @@
-import type { MinuteCount } from '../window/minute-window.js';
+import type { MinuteCount } from '../counts/minute-count.js';
 
 /** What a sink can say about itself, for /ready and /metrics. Fields a sink does not have stay unset. */
 export interface SinkStatus {

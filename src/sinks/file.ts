@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import type { MinuteCount } from '../window/minute-window.js';
+import type { MinuteCount } from '../counts/minute-count.js';
 import type { CountsSink, SinkStatus } from './counts-sink.js';
 
 /** Appends each count as one JSON line to a file, and logs it. */

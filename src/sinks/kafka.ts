@@ -10,10 +10,10 @@ import {
 } from 'cockatiel';
 import { type Admin, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { MinuteCount, PublishedCount } from '../counts/minute-count.js';
 import { createKafka } from '../kafka/client.js';
-import type { MinuteCount } from '../window/minute-window.js';
 import type { CountsSink, SinkStatus } from './counts-sink.js';
-import { type PublishedCount, Spool } from './spool.js';
+import { Spool } from './spool.js';
 
 export interface KafkaSinkOptions {
   brokers: string;

@@ -1,12 +1,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import type { MinuteCount } from '../window/minute-window.js';
-
-/** A count as it is published: the minute's numbers plus the instance that counted them. */
-export interface PublishedCount extends MinuteCount {
-  instance: string;
-}
+import { type PublishedCount, parseCount } from '../counts/minute-count.js';
 
 /**
  * The counts not yet acknowledged by Kafka, oldest first, kept in a JSON-lines file that is fsynced
@@ -41,7 +36,7 @@ export class Spool {
     let damaged = text.length > 0 && !text.endsWith('\n');
     for (const line of text.split('\n')) {
       if (line === '') continue;
-      const entry = parseLine(line, instance);
+      const entry = parseCount(line, instance);
       if (entry) entries.push(entry);
       else {
         damaged = true;
@@ -124,18 +119,4 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-function parseLine(line: string, instance: string): PublishedCount | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const count = value as Partial<PublishedCount>;
-  const numbers = [count.unique_flows, count.records, count.bytes_tx, count.bytes_rx];
-  if (typeof count.minute !== 'string' || !numbers.every((n) => Number.isSafeInteger(n))) return undefined;
-  return { ...(count as PublishedCount), instance: typeof count.instance === 'string' ? count.instance : instance };
 }

@@ -1,15 +1,6 @@
-export type FlowKey = number | string;
+import type { MinuteCount } from '../counts/minute-count.js';
 
-export interface MinuteCount {
-  /** Start of the window, ISO 8601 UTC. */
-  minute: string;
-  unique_flows: number;
-  records: number;
-  bytes_tx: number;
-  bytes_rx: number;
-  /** Present when the window was cut short by shutdown. */
-  partial?: true;
-}
+export type FlowKey = number | string;
 
 class WindowSet {
   readonly keys = new Set<FlowKey>();

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import type { MinuteCount } from '../counts/minute-count.js';
 import type { CountsSink } from '../sinks/counts-sink.js';
-import { type MinuteCount, MinuteWindow } from './minute-window.js';
+import { MinuteWindow } from './minute-window.js';
 import type { WindowCounter } from './window-counter.js';
 
 export interface RotationOptions {

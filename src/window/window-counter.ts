@@ -1,4 +1,4 @@
-import type { MinuteCount } from './minute-window.js';
+import type { MinuteCount } from '../counts/minute-count.js';
 
 /**
  * What the scheduler drives at each window boundary. The in-memory mode rotates this process's own

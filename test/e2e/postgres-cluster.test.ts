@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MinuteCount } from '../../src/counts/minute-count.js';
 import type { FlowRecord } from '../../src/schemas/flow.js';
-import type { MinuteCount } from '../../src/window/minute-window.js';
 import { waitFor } from '../support/load.js';
 import { freshDatabase } from '../support/pg-db.js';
 import { ServerProcess } from '../support/server-process.js';

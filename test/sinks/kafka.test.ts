@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MinuteCount } from '../../src/counts/minute-count.js';
 import { KafkaCountsSink, type KafkaSinkOptions } from '../../src/sinks/kafka.js';
-import type { MinuteCount } from '../../src/window/minute-window.js';
 import { silentLogger } from '../helpers.js';
 import { externalBrokers, kafkaSkipReason, readTopic, startBroker, type TestBroker } from '../kafka/mock-broker.js';
 

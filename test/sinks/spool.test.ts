@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type PublishedCount, Spool } from '../../src/sinks/spool.js';
+import type { PublishedCount } from '../../src/counts/minute-count.js';
+import { Spool } from '../../src/sinks/spool.js';
 import { silentLogger } from '../helpers.js';
 
 function entry(i: number): PublishedCount {

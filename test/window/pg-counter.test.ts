@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MinuteCount } from '../../src/counts/minute-count.js';
 import { createPool } from '../../src/store/pg-pool.js';
 import { PostgresFlowStore } from '../../src/store/postgres.js';
-import type { MinuteCount } from '../../src/window/minute-window.js';
 import { PgWindowCounter } from '../../src/window/pg-counter.js';
 import { record, silentLogger } from '../helpers.js';
 import { freshDatabase, query } from '../support/pg-db.js';

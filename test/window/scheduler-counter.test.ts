@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { MinuteCount } from '../../src/counts/minute-count.js';
 import type { CountsSink } from '../../src/sinks/counts-sink.js';
-import type { MinuteCount } from '../../src/window/minute-window.js';
 import { RotationScheduler } from '../../src/window/scheduler.js';
 import type { WindowCounter } from '../../src/window/window-counter.js';
 import { silentLogger } from '../helpers.js';

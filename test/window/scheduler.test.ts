@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MinuteCount } from '../../src/counts/minute-count.js';
 import type { CountsSink } from '../../src/sinks/counts-sink.js';
-import { type MinuteCount, MinuteWindow } from '../../src/window/minute-window.js';
+import { MinuteWindow } from '../../src/window/minute-window.js';
 import { RotationScheduler } from '../../src/window/scheduler.js';
 import { silentLogger } from '../helpers.js';
 
