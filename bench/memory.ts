@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { MemoryFlowStore } from '../src/store/memory.js';
+import { MemoryFlowStore } from '../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../src/window/minute-window.js';
 import { loadingBatches } from '../testkit/workload.js';
 import type { BenchOptions, Row } from './lib/report.js';

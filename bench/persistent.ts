@@ -16,9 +16,9 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { FlowRecord } from '../src/schemas/flow.js';
 import type { FlowStore } from '../src/store/flow-store.js';
-import { MemoryFlowStore } from '../src/store/memory.js';
-import { createPool } from '../src/store/pg-pool.js';
-import { PostgresFlowStore } from '../src/store/postgres.js';
+import { MemoryFlowStore } from '../src/store/memory/memory-store.js';
+import { createPool } from '../src/store/postgres/pool.js';
+import { PostgresFlowStore } from '../src/store/postgres/postgres-store.js';
 import { MinuteWindow } from '../src/window/minute-window.js';
 import { ThrowawayPostgres } from '../testkit/embedded-pg.js';
 

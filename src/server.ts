@@ -4,8 +4,8 @@ import { type ApiKeys, loadApiKeys } from './auth/api-keys.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { openCountsSink } from './sinks/open-sink.js';
-import { MemoryFlowStore } from './store/memory.js';
-import { openPersistentMode } from './store/open-persistent.js';
+import { MemoryFlowStore } from './store/memory/memory-store.js';
+import { openPersistentMode } from './store/postgres/open-postgres.js';
 import { RotationScheduler } from './window/scheduler.js';
 
 function readConfig(): { config: Config; apiKeys: ApiKeys | undefined } {

@@ -1,6 +1,6 @@
 import type { FlowRecord, FlowTotal } from '../src/schemas/flow.js';
 import type { FlowStore, IngestOptions } from '../src/store/flow-store.js';
-import { MemoryFlowStore } from '../src/store/memory.js';
+import { MemoryFlowStore } from '../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../src/window/minute-window.js';
 
 /**

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { type AppDeps, buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { FlowRecord } from '../src/schemas/flow.js';
-import { MemoryFlowStore } from '../src/store/memory.js';
+import { MemoryFlowStore } from '../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../src/window/minute-window.js';
 
 export const silentLogger = pino({ level: 'silent' });

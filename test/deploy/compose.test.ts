@@ -43,7 +43,7 @@ describe('docker-compose.yml', () => {
     expect(db.ports).toEqual(['5432:5432']);
     expect(db.volumes).toEqual([
       './volumes/postgress/postgress_data:/var/lib/postgresql/data',
-      './volumes/postgress/init.sql:/docker-entrypoint-initdb.d/init.sql:ro',
+      './src/store/postgres/schema.sql:/docker-entrypoint-initdb.d/init.sql:ro',
     ]);
     expect(db.healthcheck?.test.join(' ')).toContain('pg_isready');
   });
@@ -100,12 +100,12 @@ describe('docker-compose.yml', () => {
     expect(nginx.depends_on).toEqual({ 'flowanalysis-replica': { condition: 'service_healthy' } });
   });
 
-  it('keeps the data folders out of git and init.sql in it', () => {
+  it('keeps the data folders out of git, and mounts the schema the service applies from the source tree', () => {
     const ignored = readFileSync('.gitignore', 'utf8').split('\n');
     expect(ignored).toContain('volumes/postgress/postgress_data/');
     expect(ignored).toContain('volumes/kafka/kafka_data/');
-    expect(
-      ignored.some((line) => line.includes('init.sql') || line === 'volumes/' || line === 'volumes/postgress/'),
-    ).toBe(false);
+    const [schema] = (db.volumes ?? [])[1].split(':');
+    expect(readFileSync(schema, 'utf8')).toContain('CREATE TABLE IF NOT EXISTS flow_totals');
+    expect(ignored.some((line) => line.includes('.sql') || line === 'src/')).toBe(false);
   });
 });

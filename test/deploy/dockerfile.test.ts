@@ -39,6 +39,14 @@ describe('Dockerfile', () => {
     expect(healthcheck).toContain('/health');
   });
 
+  it('builds dist/ from src/, schema.sql included, and ships dist/ whole', () => {
+    const buildStage = lines.slice(lines.indexOf(stages[0]), lines.indexOf(stages[1]));
+    expect(buildStage).toContain('COPY src ./src');
+    expect(buildStage.indexOf('RUN npm run build')).toBeGreaterThan(buildStage.indexOf('COPY src ./src'));
+    const ignored = readFileSync('.dockerignore', 'utf8').split('\n');
+    expect(ignored.some((line) => line.startsWith('src') || line.includes('.sql'))).toBe(false);
+  });
+
   it('keeps the build context small', () => {
     const ignored = readFileSync('.dockerignore', 'utf8').split('\n');
     for (const entry of ['node_modules', 'dist', 'volumes', '.git']) expect(ignored).toContain(entry);

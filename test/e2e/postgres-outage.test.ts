@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/store/pg-pool.js';
-import { PostgresFlowStore } from '../../src/store/postgres.js';
+import { createPool } from '../../src/store/postgres/pool.js';
+import { PostgresFlowStore } from '../../src/store/postgres/postgres-store.js';
 import { ThrowawayPostgres } from '../../testkit/embedded-pg.js';
 import { silentLogger } from '../helpers.js';
 import { checkBatches, countOf, startLoad, waitFor } from '../support/load.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { FlowStore } from '../../src/store/flow-store.js';
-import { MemoryFlowStore } from '../../src/store/memory.js';
+import { MemoryFlowStore } from '../../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../../src/window/minute-window.js';
 import { record, silentLogger, testConfig } from '../helpers.js';
 

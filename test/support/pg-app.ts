@@ -1,6 +1,6 @@
 import { type AppConfig, buildApp } from '../../src/app.js';
-import { createPool } from '../../src/store/pg-pool.js';
-import { PostgresFlowStore } from '../../src/store/postgres.js';
+import { createPool } from '../../src/store/postgres/pool.js';
+import { PostgresFlowStore } from '../../src/store/postgres/postgres-store.js';
 import { silentLogger, testConfig } from '../helpers.js';
 
 export interface PgAppOptions {

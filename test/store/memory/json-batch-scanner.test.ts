@@ -1,10 +1,10 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { ColumnarBatch } from '../../src/ingest/columnar-batch.js';
-import { scanFlowBatch } from '../../src/ingest/json-batch-scanner.js';
-import { type FlowRecord, flowBatch } from '../../src/schemas/flow.js';
-import { Interner } from '../../src/store/interner.js';
-import { record, seededRandom } from '../helpers.js';
+import { type FlowRecord, flowBatch } from '../../../src/schemas/flow.js';
+import { ColumnarBatch } from '../../../src/store/memory/columnar-batch.js';
+import { Interner } from '../../../src/store/memory/interner.js';
+import { scanFlowBatch } from '../../../src/store/memory/json-batch-scanner.js';
+import { record, seededRandom } from '../../helpers.js';
 
 const MAX_RECORDS = 100;
 

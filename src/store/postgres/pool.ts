@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { MAX_TOTAL } from '../schemas/flow.js';
+import { MAX_TOTAL } from '../../schemas/flow.js';
 
 export interface PgPoolOptions {
   connectionString: string;
@@ -11,8 +10,6 @@ export interface PgPoolOptions {
 }
 
 const INT8_OID = 20;
-const SCHEMA_LOCK = 0x666c6f77; // "flow": serializes schema set-up between instances starting together.
-const SCHEMA_FILE = new URL('../../volumes/postgress/init.sql', import.meta.url);
 
 /** BIGINT columns come back as JS numbers; the schema's CHECKs keep totals exact, this double-checks. */
 function parseInt8(text: string): number {
@@ -50,21 +47,4 @@ export function createPool({ connectionString, max, timeoutMs, onIdleError }: Pg
   // it fails, and its holder releases it as broken.
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
-}
-
-/** Applies volumes/postgress/init.sql; idempotent, and safe when several instances start at once. */
-export async function applySchema(pool: pg.Pool): Promise<void> {
-  const sql = await readFile(SCHEMA_FILE, 'utf8');
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-    await client.query(sql);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
 }

@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/store/pg-pool.js';
-import { PostgresFlowStore } from '../../src/store/postgres.js';
-import { record, silentLogger } from '../helpers.js';
-import { waitFor } from '../support/load.js';
-import { freshDatabase } from '../support/pg-db.js';
+import { createPool } from '../../../src/store/postgres/pool.js';
+import { PostgresFlowStore } from '../../../src/store/postgres/postgres-store.js';
+import { record, silentLogger } from '../../helpers.js';
+import { waitFor } from '../../support/load.js';
+import { freshDatabase } from '../../support/pg-db.js';
 
 describe('transient failures', () => {
   let url: string;

@@ -1,12 +1,12 @@
-import { TotalOverflowError } from '../errors.js';
-import { ColumnarBatch } from '../ingest/columnar-batch.js';
-import { scanFlowBatch } from '../ingest/json-batch-scanner.js';
-import { type FlowRecord, type FlowTotal, MAX_TOTAL } from '../schemas/flow.js';
-import type { MinuteWindow } from '../window/minute-window.js';
-import type { FlowStore } from './flow-store.js';
+import { TotalOverflowError } from '../../errors.js';
+import { type FlowRecord, type FlowTotal, MAX_TOTAL } from '../../schemas/flow.js';
+import type { MinuteWindow } from '../../window/minute-window.js';
+import type { FlowStore } from '../flow-store.js';
+import { ColumnarBatch } from './columnar-batch.js';
 import { writeHourJson } from './hour-json.js';
 import { HourTable, KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import { Interner } from './interner.js';
+import { scanFlowBatch } from './json-batch-scanner.js';
 
 const JSON_CACHE_HOURS = 2;
 /** A larger answer (about 200k flows) is not kept: memory matters more than a repeated read of it. */

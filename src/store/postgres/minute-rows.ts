@@ -1,4 +1,4 @@
-import type { PreparedBatch } from './pg-batch.js';
+import type { PreparedBatch } from './batch.js';
 
 /** Distinct (minute, flow) keys and per-minute sums for the shared minute counts. */
 export interface MinuteColumns {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommitter, type GroupItem } from '../../src/store/group-commit.js';
+import { GroupCommitter, type GroupItem } from '../../../src/store/postgres/group-commit.js';
 
 describe('GroupCommitter', () => {
   it('merges what is submitted while a flush runs into the next flush, and settles each item its own way', async () => {

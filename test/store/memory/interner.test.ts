@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HASH_SEED, hashStep, Interner } from '../../src/store/interner.js';
+import { HASH_SEED, hashStep, Interner } from '../../../src/store/memory/interner.js';
 
 function asciiId(names: Interner, text: string): number {
   const bytes = Buffer.from(`xx${text}yy`, 'latin1');

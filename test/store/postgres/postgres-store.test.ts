@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowRecord, FlowTotal } from '../../src/schemas/flow.js';
-import { MAX_TOTAL } from '../../src/schemas/flow.js';
-import { record } from '../helpers.js';
-import { pgApp } from '../support/pg-app.js';
-import { freshDatabase, query } from '../support/pg-db.js';
+import type { FlowRecord, FlowTotal } from '../../../src/schemas/flow.js';
+import { MAX_TOTAL } from '../../../src/schemas/flow.js';
+import { record } from '../../helpers.js';
+import { pgApp } from '../../support/pg-app.js';
+import { freshDatabase, query } from '../../support/pg-db.js';
 
 type PgApp = Awaited<ReturnType<typeof pgApp>>;
 let url: string;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MinuteCount } from '../../src/counts/minute-count.js';
-import { createPool } from '../../src/store/pg-pool.js';
-import { PostgresFlowStore } from '../../src/store/postgres.js';
-import { PgWindowCounter } from '../../src/window/pg-counter.js';
-import { record, silentLogger } from '../helpers.js';
-import { freshDatabase, query } from '../support/pg-db.js';
+import type { MinuteCount } from '../../../src/counts/minute-count.js';
+import { PgWindowCounter } from '../../../src/store/postgres/cluster-counter.js';
+import { createPool } from '../../../src/store/postgres/pool.js';
+import { PostgresFlowStore } from '../../../src/store/postgres/postgres-store.js';
+import { record, silentLogger } from '../../helpers.js';
+import { freshDatabase, query } from '../../support/pg-db.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 21, 16, 37);

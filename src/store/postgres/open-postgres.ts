@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
-import { PgWindowCounter } from '../window/pg-counter.js';
-import type { WindowCounter } from '../window/window-counter.js';
-import { createPool } from './pg-pool.js';
-import { PostgresFlowStore } from './postgres.js';
+import type { Config } from '../../config.js';
+import type { WindowCounter } from '../../window/window-counter.js';
+import { PgWindowCounter } from './cluster-counter.js';
+import { createPool } from './pool.js';
+import { PostgresFlowStore } from './postgres-store.js';
 
 export interface PersistentMode {
   store: PostgresFlowStore;

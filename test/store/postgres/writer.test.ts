@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeFlows, prepareBatch, type UpsertColumns } from '../../src/store/pg-batch.js';
-import { ticketColumns } from '../../src/store/pg-idempotency.js';
-import { minuteColumns } from '../../src/store/pg-minute-rows.js';
-import { applySchema, createPool } from '../../src/store/pg-pool.js';
-import { writeJob, writeOnce } from '../../src/store/pg-writer.js';
-import { record } from '../helpers.js';
-import { freshDatabase, query } from '../support/pg-db.js';
+import { mergeFlows, prepareBatch, type UpsertColumns } from '../../../src/store/postgres/batch.js';
+import { ticketColumns } from '../../../src/store/postgres/idempotency-keys.js';
+import { minuteColumns } from '../../../src/store/postgres/minute-rows.js';
+import { createPool } from '../../../src/store/postgres/pool.js';
+import { applySchema } from '../../../src/store/postgres/schema.js';
+import { writeJob, writeOnce } from '../../../src/store/postgres/writer.js';
+import { record } from '../../helpers.js';
+import { freshDatabase, query } from '../../support/pg-db.js';
 
 describe('write transaction', () => {
   let url: string;

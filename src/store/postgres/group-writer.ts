@@ -1,14 +1,14 @@
 import type { IPolicy } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { CommitUnknownError, IdempotencyInFlightError, TotalOverflowError } from '../errors.js';
-import type { CommitStats } from './flow-store.js';
+import { CommitUnknownError, IdempotencyInFlightError, TotalOverflowError } from '../../errors.js';
+import type { CommitStats } from '../flow-store.js';
+import { mergeFlows, type PreparedBatch, type UpsertColumns } from './batch.js';
+import { isTransient, RETRY_AFTER_SECONDS, unavailable } from './errors.js';
 import type { GroupItem } from './group-commit.js';
-import { mergeFlows, type PreparedBatch, type UpsertColumns } from './pg-batch.js';
-import { isTransient, RETRY_AFTER_SECONDS, unavailable } from './pg-errors.js';
-import { ticketColumns } from './pg-idempotency.js';
-import { minuteColumns } from './pg-minute-rows.js';
-import { writeJob, writeOnce } from './pg-writer.js';
+import { ticketColumns } from './idempotency-keys.js';
+import { minuteColumns } from './minute-rows.js';
+import { writeJob, writeOnce } from './writer.js';
 
 export interface GroupWriterOptions {
   pool: pg.Pool;

@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../errors.js';
+import { StoreUnavailableError } from '../../errors.js';
 
 /** Seconds a client is asked to wait before retrying when the database is unreachable. */
 export const RETRY_AFTER_SECONDS = 2;

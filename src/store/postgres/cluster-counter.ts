@@ -1,10 +1,8 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { MinuteCount } from '../counts/minute-count.js';
-import { FENCE_LOCK } from '../store/pg-writer.js';
-import type { WindowCounter } from './window-counter.js';
-
-const EMITTER_LOCK = 0x666c6f79; // held by the one instance counting a window for the whole cluster
+import type { MinuteCount } from '../../counts/minute-count.js';
+import type { WindowCounter } from '../../window/window-counter.js';
+import { EMITTER_LOCK, FENCE_LOCK } from './locks.js';
 
 interface StatRow {
   minute: string;

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { FlowRecord, FlowTotal } from '../schemas/flow.js';
-import type { CommitStats, FlowStore, IngestOptions } from './flow-store.js';
+import type { FlowRecord, FlowTotal } from '../../schemas/flow.js';
+import type { CommitStats, FlowStore, IngestOptions } from '../flow-store.js';
+import { type PreparedBatch, prepareBatch } from './batch.js';
+import { isTransient, unavailable } from './errors.js';
 import { GroupCommitter } from './group-commit.js';
-import { type PreparedBatch, prepareBatch } from './pg-batch.js';
-import { isTransient, unavailable } from './pg-errors.js';
-import { GroupWriter } from './pg-group-writer.js';
-import { PgIdempotencyStore } from './pg-idempotency.js';
-import { applySchema } from './pg-pool.js';
-import { readHour } from './pg-reader.js';
+import { GroupWriter } from './group-writer.js';
+import { PgIdempotencyStore } from './idempotency-keys.js';
+import { readHour } from './reader.js';
+import { applySchema } from './schema.js';
 
 export interface PostgresStoreOptions {
   pool: pg.Pool;

@@ -1,6 +1,6 @@
-import { MAX_HOUR, MAX_NAME_LENGTH, MAX_TOTAL } from '../schemas/flow.js';
-import { HASH_SEED, type Interner } from '../store/interner.js';
+import { MAX_HOUR, MAX_NAME_LENGTH, MAX_TOTAL } from '../../schemas/flow.js';
 import type { ColumnarBatch } from './columnar-batch.js';
+import { HASH_SEED, type Interner } from './interner.js';
 
 /**
  * The fast path for `POST /flows`: reads a JSON batch straight from its bytes into `out`, checking

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
-import type { FlowTotal } from '../schemas/flow.js';
-import { types } from './pg-pool.js';
+import type { FlowTotal } from '../../schemas/flow.js';
+import { types } from './pool.js';
 
 const HOUR_SQL = `
 SELECT src_app, dest_app, vpc_id, hour, bytes_tx, bytes_rx

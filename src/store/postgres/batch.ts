@@ -1,6 +1,6 @@
-import { TotalOverflowError } from '../errors.js';
-import type { IdempotencyTicket } from '../idempotency/idempotency-store.js';
-import { type FlowRecord, MAX_TOTAL } from '../schemas/flow.js';
+import { TotalOverflowError } from '../../errors.js';
+import type { IdempotencyTicket } from '../../idempotency/idempotency-store.js';
+import { type FlowRecord, MAX_TOTAL } from '../../schemas/flow.js';
 
 /** One flow's share of a batch: the batch pre-aggregated, so each flow is one row of the upsert. */
 export interface FlowDelta {

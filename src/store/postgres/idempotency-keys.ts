@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { IdempotencyOutcome, IdempotencyStore } from '../idempotency/idempotency-store.js';
-import type { PreparedBatch } from './pg-batch.js';
-import { unavailable } from './pg-errors.js';
+import type { IdempotencyOutcome, IdempotencyStore } from '../../idempotency/idempotency-store.js';
+import type { PreparedBatch } from './batch.js';
+import { unavailable } from './errors.js';
 
 // Claims every ticket of a write transaction in one statement, in key order, so two transactions claiming
 // the same keys wait for each other instead of deadlocking. A conflicting row that is still live, whether

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FlowRecord } from '../../src/schemas/flow.js';
-import { MemoryFlowStore } from '../../src/store/memory.js';
-import { MinuteWindow } from '../../src/window/minute-window.js';
-import { record, seededRandom } from '../helpers.js';
+import type { FlowRecord } from '../../../src/schemas/flow.js';
+import { MemoryFlowStore } from '../../../src/store/memory/memory-store.js';
+import { MinuteWindow } from '../../../src/window/minute-window.js';
+import { record, seededRandom } from '../../helpers.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 

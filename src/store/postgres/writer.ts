@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { TotalOverflowError } from '../errors.js';
-import { MAX_TOTAL } from '../schemas/flow.js';
-import { describeFlow, type UpsertColumns } from './pg-batch.js';
-import { sqlState } from './pg-errors.js';
-import { claimKeys, type TicketColumns } from './pg-idempotency.js';
-import type { MinuteColumns } from './pg-minute-rows.js';
-
-/** Writers hold it shared; the minute-count emitter takes it exclusively to close a window (see pg-counter). */
-export const FENCE_LOCK = 0x666c6f78;
+import { TotalOverflowError } from '../../errors.js';
+import { MAX_TOTAL } from '../../schemas/flow.js';
+import { describeFlow, type UpsertColumns } from './batch.js';
+import { sqlState } from './errors.js';
+import { claimKeys, type TicketColumns } from './idempotency-keys.js';
+import { FENCE_LOCK } from './locks.js';
+import type { MinuteColumns } from './minute-rows.js';
 
 // The commit marker comes first, before the Idempotency-Keys are claimed: a retry of a job whose first
 // attempt committed must stop at the duplicate marker, not be refused by the keys that attempt wrote.
