@@ -49,7 +49,7 @@ function child(kind: string, flows: number): number {
   const before = used();
   let keep: unknown;
   if (kind === 'store') {
-    const store = new MemoryFlowStore(new MinuteWindow(Date.now()));
+    const store = new MemoryFlowStore(new MinuteWindow());
     for (const body of loadingBatches(flows, 10_000, 1)) {
       if (store.ingestJson(Buffer.from(body), 10_000) === undefined) throw new Error('fast path declined');
     }

@@ -95,7 +95,7 @@ async function main() {
 
     const raw = await rawUpserts(url);
     const persistent = await httpIngest(persistentStore);
-    const memory = await httpIngest(new MemoryFlowStore(new MinuteWindow(0)));
+    const memory = await httpIngest(new MemoryFlowStore(new MinuteWindow()));
 
     const check = new pg.Client({ connectionString: url });
     await check.connect();

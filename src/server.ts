@@ -6,6 +6,7 @@ import { createLogger } from './logger.js';
 import { openCountsSink } from './sinks/open-sink.js';
 import { MemoryFlowStore } from './store/memory/memory-store.js';
 import { openPersistentMode } from './store/postgres/open-postgres.js';
+import { MinuteWindow } from './window/minute-window.js';
 import { RotationScheduler } from './window/scheduler.js';
 
 function readConfig(): { config: Config; apiKeys: ApiKeys | undefined } {
@@ -35,13 +36,14 @@ const persistent = config.INMEMORY
       log.fatal({ err }, 'could not open the PostgreSQL store (DATABASE_URL)');
       process.exit(1);
     });
+const window = new MinuteWindow();
 const scheduler = new RotationScheduler({
   intervalMs: config.ROTATION_INTERVAL_MS,
   sink,
   log,
-  counter: persistent?.counter,
+  counter: persistent?.counter ?? window,
 });
-const store = persistent?.store ?? new MemoryFlowStore(scheduler.window);
+const store = persistent?.store ?? new MemoryFlowStore(window);
 const app = buildApp({ config, store, logger: log, scheduler, sink, apiKeys });
 
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {

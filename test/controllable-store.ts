@@ -9,7 +9,7 @@ import { MinuteWindow } from '../src/window/minute-window.js';
  * so a test can have a request reliably in flight.
  */
 export class ControllableStore implements FlowStore {
-  readonly inner = new MemoryFlowStore(new MinuteWindow(0));
+  readonly inner = new MemoryFlowStore(new MinuteWindow());
   down = false;
   ingests = 0;
   readonly tickets: (IngestOptions['idempotency'] | undefined)[] = [];

@@ -20,7 +20,7 @@ export const testConfig = {
 
 /** An app over a fresh in-memory store, driven with app.inject. */
 export function memoryApp(overrides: Partial<Omit<AppDeps, 'store' | 'logger'>> = {}) {
-  const window = new MinuteWindow(0);
+  const window = new MinuteWindow();
   const store = new MemoryFlowStore(window);
   const app = buildApp({ config: testConfig, store, logger: silentLogger, ...overrides });
   return { app, store, window };

@@ -1,44 +1,36 @@
 import type { Logger } from 'pino';
 import type { MinuteCount } from '../counts/minute-count.js';
 import type { CountsSink } from '../sinks/counts-sink.js';
-import { MinuteWindow } from './minute-window.js';
 import type { WindowCounter } from './window-counter.js';
 
 export interface RotationOptions {
   intervalMs: number;
   sink: CountsSink;
   log: Logger;
+  /** This process's MinuteWindow (in-memory mode), or the cluster-wide counter (persistent mode). */
+  counter: WindowCounter;
   now?: () => number;
-  /**
-   * Counts windows somewhere other than this process's `window` (the cluster-wide counter of the
-   * persistent mode). Unset: the local window is rotated and published, as in the in-memory mode.
-   */
-  counter?: WindowCounter;
 }
 
-/** Rotates the window at each wall-clock multiple of `intervalMs` (UTC minute boundaries by default). */
+/** Closes a window at each wall-clock multiple of `intervalMs` (UTC minute boundaries by default). */
 export class RotationScheduler {
-  readonly window: MinuteWindow;
   readonly #intervalMs: number;
   readonly #sink: CountsSink;
   readonly #log: Logger;
+  readonly #counter: WindowCounter;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
   /** Start of the open window. */
   #current: number;
   #pending = new Set<Promise<void>>();
-  readonly #counter: WindowCounter | undefined;
-  // Rotations of a shared counter run one after another, even when one outlasts a short window.
-  #counting: Promise<void> = Promise.resolve();
 
-  constructor({ intervalMs, sink, log, now = Date.now, counter }: RotationOptions) {
-    this.#counter = counter;
+  constructor({ intervalMs, sink, log, counter, now = Date.now }: RotationOptions) {
     this.#intervalMs = intervalMs;
     this.#sink = sink;
     this.#log = log;
+    this.#counter = counter;
     this.#now = now;
     this.#current = this.#boundaryAtOrBefore(now());
-    this.window = new MinuteWindow(this.#current);
   }
 
   start(): void {
@@ -47,12 +39,11 @@ export class RotationScheduler {
     this.#schedule();
   }
 
-  /** Stops rotating and publishes the current, partial window. */
+  /** Stops rotating, closes the current window as partial, and waits for every count to be published. */
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#rotate(this.#now(), true);
-    await this.#counting;
+    this.#close(this.#now(), true);
     await Promise.all(this.#pending);
   }
 
@@ -70,29 +61,27 @@ export class RotationScheduler {
 
   #rotateAt(boundary: number): void {
     if (boundary <= this.#current) return;
-    this.#rotate(boundary, false);
+    this.#close(boundary, false);
     this.#current = boundary;
   }
 
-  #rotate(at: number, partial: boolean): void {
-    const counter = this.#counter;
-    if (!counter) {
-      this.#publish(this.window.rotate(at, partial));
-      return;
-    }
-    this.#counting = this.#counting
-      .then(() => counter.rotate(at, partial, (count) => this.#sink.publish(count)))
-      .catch((err: unknown) =>
-        this.#log.error({ err }, 'could not count the closed window; retried at the next boundary'),
-      );
-  }
-
-  #publish(count: MinuteCount): void {
-    const sent = this.#sink
-      .publish(count)
-      .catch((err: unknown) => this.#log.error({ err, counts: count }, 'could not publish minute counts'))
-      .finally(() => this.#pending.delete(sent));
-    this.#pending.add(sent);
+  #close(end: number, partial: boolean): void {
+    let unpublished: MinuteCount | undefined;
+    const publish = async (count: MinuteCount) => {
+      try {
+        await this.#sink.publish(count);
+      } catch (err) {
+        unpublished = count;
+        throw err;
+      }
+    };
+    // Logged with the count itself when the sink refused it: in the in-memory mode the log is then its
+    // only record. The cluster counter keeps what it could not publish and retries at the next boundary.
+    const closed = this.#counter
+      .rotate({ start: this.#current, end, partial }, publish)
+      .catch((err: unknown) => this.#log.error({ err, counts: unpublished }, 'could not count or publish a window'))
+      .finally(() => this.#pending.delete(closed));
+    this.#pending.add(closed);
   }
 
   #boundaryAtOrBefore(time: number): number {

@@ -1,13 +1,22 @@
 import type { MinuteCount } from '../counts/minute-count.js';
 
+/** The window the scheduler closes: [start, end); `partial` when shutdown cuts it short. */
+export interface ClosingWindow {
+  start: number;
+  end: number;
+  partial: boolean;
+}
+
 /**
- * What the scheduler drives at each window boundary. The in-memory mode rotates this process's own
- * MinuteWindow; the persistent mode counts the keys every instance shared through the database.
+ * What the scheduler drives at each window boundary. The in-memory mode counts this process's flows
+ * (MinuteWindow); the persistent mode counts what every instance wrote to the database
+ * (store/postgres/cluster-counter.ts).
  */
 export interface WindowCounter {
   /**
-   * Closes the window ending at `at` and hands each count to `publish` (none when another instance
-   * publishes them); a count is forgotten only after `publish` resolved. `partial`: closing at shutdown.
+   * Closes the window and hands each count to `publish` (none when another instance publishes them); a
+   * count is forgotten only after `publish` resolved. Called once per boundary, as it passes: a counter
+   * that records locally must close its window before this returns, so later records count in the next.
    */
-  rotate(at: number, partial: boolean, publish: (count: MinuteCount) => Promise<void>): Promise<void>;
+  rotate(window: ClosingWindow, publish: (count: MinuteCount) => Promise<void>): Promise<void>;
 }

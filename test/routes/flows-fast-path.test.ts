@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 function appOver(generic: boolean) {
-  const store = new MemoryFlowStore(new MinuteWindow(0));
+  const store = new MemoryFlowStore(new MinuteWindow());
   const app = buildApp({ config: testConfig, store: generic ? genericOnly(store) : store, logger: silentLogger });
   apps.push(app);
   const post = (payload: string) =>
@@ -116,7 +116,7 @@ describe('the app', () => {
   }
 
   it('reaches the store fast paths through every plugin and wrapper', async () => {
-    const store = new CountingStore(new MinuteWindow(0));
+    const store = new CountingStore(new MinuteWindow());
     const app = buildApp({ config: testConfig, store, logger: silentLogger });
     apps.push(app);
     const res = await app.inject({

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { MinuteCount } from '../../counts/minute-count.js';
-import type { WindowCounter } from '../../window/window-counter.js';
+import type { ClosingWindow, WindowCounter } from '../../window/window-counter.js';
 import { EMITTER_LOCK, FENCE_LOCK } from './locks.js';
 
 interface StatRow {
@@ -34,10 +34,12 @@ GROUP BY w.minute ORDER BY w.minute`;
  * is remembered in `flow_count_state`; after a crash between publish and prune it is published again
  * with the same key (the minute), which consumers drop as a repeat.
  */
-export class PgWindowCounter implements WindowCounter {
+export class ClusterWindowCounter implements WindowCounter {
   readonly #pool: pg.Pool;
   readonly #intervalMs: number;
   readonly #log: Logger;
+  // One rotation after another, even when one outlasts a short window.
+  #counting: Promise<unknown> = Promise.resolve();
 
   constructor(pool: pg.Pool, intervalMs: number, log: Logger) {
     this.#pool = pool;
@@ -45,10 +47,16 @@ export class PgWindowCounter implements WindowCounter {
     this.#log = log;
   }
 
-  async rotate(at: number, partial: boolean, publish: (count: MinuteCount) => Promise<void>): Promise<void> {
+  rotate({ end, partial }: ClosingWindow, publish: (count: MinuteCount) => Promise<void>): Promise<void> {
     // At shutdown the open window stays in the database: another instance (or the next start) counts it.
-    if (partial) return;
-    const closing = Math.floor(at / this.#intervalMs) * this.#intervalMs - this.#intervalMs;
+    if (partial) return this.#counting.then(() => {});
+    const closing = Math.floor(end / this.#intervalMs) * this.#intervalMs - this.#intervalMs;
+    const counted = this.#counting.then(() => this.#countAsEmitter(closing, publish));
+    this.#counting = counted.catch(() => {});
+    return counted;
+  }
+
+  async #countAsEmitter(closing: number, publish: (count: MinuteCount) => Promise<void>): Promise<void> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {

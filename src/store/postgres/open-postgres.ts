@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { WindowCounter } from '../../window/window-counter.js';
-import { PgWindowCounter } from './cluster-counter.js';
+import { ClusterWindowCounter } from './cluster-counter.js';
 import { createPool } from './pool.js';
 import { PostgresFlowStore } from './postgres-store.js';
 
@@ -21,5 +21,5 @@ export async function openPersistentMode(config: Config, log: Logger): Promise<P
   });
   const intervalMs = config.ROTATION_INTERVAL_MS;
   const store = await PostgresFlowStore.open({ pool, log, intervalMs });
-  return { store, counter: new PgWindowCounter(pool, intervalMs, log) };
+  return { store, counter: new ClusterWindowCounter(pool, intervalMs, log) };
 }

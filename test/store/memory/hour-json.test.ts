@@ -5,7 +5,7 @@ import { record, seededRandom } from '../../helpers.js';
 
 describe('MemoryFlowStore.flowsForHourJson', () => {
   it('is byte for byte JSON.stringify(flowsForHour), at the bounds and for odd names', async () => {
-    const store = new MemoryFlowStore(new MinuteWindow(0));
+    const store = new MemoryFlowStore(new MinuteWindow());
     const random = seededRandom(3);
     const names = ['a', 'café', 'q"uote', 'back\\slash', '\u0001', '😀', 'x'.repeat(256)];
     const totals = [0, 1, 9, 10, 99, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 7, 999_999_999_999_999, Number.MAX_SAFE_INTEGER];

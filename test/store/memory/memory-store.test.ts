@@ -3,11 +3,12 @@ import type { FlowRecord } from '../../../src/schemas/flow.js';
 import { MemoryFlowStore } from '../../../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../../../src/window/minute-window.js';
 import { record, seededRandom } from '../../helpers.js';
+import { closeWindow } from '../../support/close-window.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
 function newStore() {
-  const window = new MinuteWindow(0);
+  const window = new MinuteWindow();
   return { store: new MemoryFlowStore(window), window };
 }
 
@@ -105,7 +106,7 @@ describe('MemoryFlowStore', () => {
     expect(await store.flowsForHour(5)).toEqual(before.five);
     expect(await store.flowsForHour(9)).toEqual([]);
     expect(await store.flowCount()).toBe(2);
-    expect(window.rotate(60_000).records).toBe(2);
+    expect((await closeWindow(window, 0)).records).toBe(2);
   });
 
   it('forgets the flows a rejected batch created even after the table grew during it', async () => {
@@ -123,7 +124,7 @@ describe('MemoryFlowStore', () => {
   it('records each applied record in the minute window, by distinct flow', async () => {
     const { store, window } = newStore();
     await store.ingest([record(), record(), record({ hour: 2 }), record({ vpc_id: 'vpc-9' })]);
-    expect(window.rotate(60_000)).toEqual({
+    expect(await closeWindow(window, 0)).toEqual({
       minute: '1970-01-01T00:00:00.000Z',
       unique_flows: 3,
       records: 4,

@@ -1,19 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MinuteCount } from '../../../src/counts/minute-count.js';
-import { PgWindowCounter } from '../../../src/store/postgres/cluster-counter.js';
+import { ClusterWindowCounter } from '../../../src/store/postgres/cluster-counter.js';
 import { createPool } from '../../../src/store/postgres/pool.js';
 import { PostgresFlowStore } from '../../../src/store/postgres/postgres-store.js';
 import { record, silentLogger } from '../../helpers.js';
 import { freshDatabase, query } from '../../support/pg-db.js';
 
 const MINUTE = 60_000;
+/** The window that ends at `end`, as the scheduler hands it over at that boundary. */
+const closing = (end: number) => ({ start: end - MINUTE, end, partial: false });
 const T0 = Date.UTC(2026, 10, 21, 16, 37);
 
 /** One service instance's store and counter on the shared database, with a clock the test moves. */
 async function instance(url: string, clock: { now: number }) {
   const pool = createPool({ connectionString: url, max: 4, timeoutMs: 5000, onIdleError: () => {} });
   const store = await PostgresFlowStore.open({ pool, log: silentLogger, intervalMs: MINUTE, now: () => clock.now });
-  return { store, counter: new PgWindowCounter(pool, MINUTE, silentLogger) };
+  return { store, counter: new ClusterWindowCounter(pool, MINUTE, silentLogger) };
 }
 
 describe('cluster-wide minute counts', () => {
@@ -42,7 +44,10 @@ describe('cluster-wide minute counts', () => {
       published.push(count);
     };
     // Both instances reach the boundary at the same time; only one may publish.
-    await Promise.all([a.counter.rotate(T0 + MINUTE, false, publish), b.counter.rotate(T0 + MINUTE, false, publish)]);
+    await Promise.all([
+      a.counter.rotate(closing(T0 + MINUTE), publish),
+      b.counter.rotate(closing(T0 + MINUTE), publish),
+    ]);
     expect(published).toEqual([
       {
         minute: new Date(T0).toISOString(),
@@ -53,7 +58,7 @@ describe('cluster-wide minute counts', () => {
       },
     ]);
     // A late boundary call for the same window publishes nothing more; the counted rows are pruned.
-    await a.counter.rotate(T0 + MINUTE, false, publish);
+    await a.counter.rotate(closing(T0 + MINUTE), publish);
     expect(published).toHaveLength(1);
     expect(await query(url, 'SELECT * FROM flow_minute_keys')).toEqual([]);
   });
@@ -65,9 +70,9 @@ describe('cluster-wide minute counts', () => {
     };
     // Arrived (by the instance's clock) in the window that the cluster closes first.
     clock.now = T0 + MINUTE + 1000;
-    await a.counter.rotate(T0 + 2 * MINUTE, false, publish);
+    await a.counter.rotate(closing(T0 + 2 * MINUTE), publish);
     await b.store.ingest([record({ src_app: 'late' })]);
-    await b.counter.rotate(T0 + 3 * MINUTE, false, publish);
+    await b.counter.rotate(closing(T0 + 3 * MINUTE), publish);
     expect(published.map((c) => [c.minute, c.unique_flows])).toEqual([
       [new Date(T0 + MINUTE).toISOString(), 0],
       [new Date(T0 + 2 * MINUTE).toISOString(), 1],
@@ -78,17 +83,28 @@ describe('cluster-wide minute counts', () => {
     clock.now = T0 + 3 * MINUTE + 1;
     await a.store.ingest([record({ src_app: 'retry' })]);
     await expect(
-      a.counter.rotate(T0 + 4 * MINUTE, false, async () => {
+      a.counter.rotate(closing(T0 + 4 * MINUTE), async () => {
         throw new Error('sink down');
       }),
     ).rejects.toThrow('sink down');
     const published: MinuteCount[] = [];
-    await b.counter.rotate(T0 + 5 * MINUTE, false, async (count) => {
+    await b.counter.rotate(closing(T0 + 5 * MINUTE), async (count) => {
       published.push(count);
     });
     expect(published.map((c) => [c.minute, c.unique_flows])).toEqual([
       [new Date(T0 + 3 * MINUTE).toISOString(), 1],
       [new Date(T0 + 4 * MINUTE).toISOString(), 0],
     ]);
+  });
+
+  it('publishes nothing at shutdown: the open window stays in the database for the others to count', async () => {
+    clock.now = T0 + 10 * MINUTE + 1;
+    await a.store.ingest([record({ src_app: 'at-shutdown' })]);
+    const published: MinuteCount[] = [];
+    await a.counter.rotate({ start: T0 + 10 * MINUTE, end: T0 + 10 * MINUTE + 5_000, partial: true }, async (count) => {
+      published.push(count);
+    });
+    expect(published).toEqual([]);
+    expect(await query(url, `SELECT src_app FROM flow_minute_keys`)).toEqual([{ src_app: 'at-shutdown' }]);
   });
 });
