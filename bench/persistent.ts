@@ -15,10 +15,10 @@ import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { FlowRecord } from '../src/schemas/flow.js';
-import type { FlowStore } from '../src/store/flow-store.js';
+import type { StoreBackend } from '../src/store/flow-store.js';
 import { MemoryFlowStore } from '../src/store/memory/memory-store.js';
+import { openPostgresBackend } from '../src/store/postgres/open-postgres.js';
 import { createPool } from '../src/store/postgres/pool.js';
-import { PostgresFlowStore } from '../src/store/postgres/postgres-store.js';
 import { MinuteWindow } from '../src/window/minute-window.js';
 import { ThrowawayPostgres } from '../testkit/embedded-pg.js';
 
@@ -43,9 +43,9 @@ function bodies(): string[] {
   return out;
 }
 
-async function httpIngest(store: FlowStore): Promise<number> {
+async function httpIngest(backend: Omit<StoreBackend, 'counter'>): Promise<number> {
   const config = { ...loadConfig({}), SHED_MAX_EVENT_LOOP_DELAY_MS: 0 };
-  const app = buildApp({ config, store, logger: log });
+  const app = buildApp({ config, backend, logger: log });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const payloads = bodies();
@@ -90,12 +90,12 @@ async function main() {
   const url = process.env.DATABASE_URL ?? (await embedded?.createDatabase('bench')) ?? '';
   try {
     const pool = createPool({ connectionString: url, max: POOL_SIZE, timeoutMs: 30_000, onIdleError: () => {} });
-    const persistentStore = await PostgresFlowStore.open({ pool, log, intervalMs: 60_000 });
+    const persistent = await openPostgresBackend({ pool, log, intervalMs: 60_000 });
     await pool.query('TRUNCATE flow_totals, flow_minute_keys, flow_minute_stats, flow_commits');
 
     const raw = await rawUpserts(url);
-    const persistent = await httpIngest(persistentStore);
-    const memory = await httpIngest(new MemoryFlowStore(new MinuteWindow()));
+    const persistentRate = await httpIngest(persistent);
+    const memoryRate = await httpIngest({ store: new MemoryFlowStore(new MinuteWindow()) });
 
     const check = new pg.Client({ connectionString: url });
     await check.connect();
@@ -105,10 +105,10 @@ async function main() {
     const lines = [
       `workload: POST /flows, ${BATCH}-record batches over ${FLOWS} distinct flows, ${REQUESTS} requests, ${CONNECTIONS} connections`,
       `raw row upserts (1 row/statement, ${POOL_SIZE} connections): ${fmt(raw)} rows/s`,
-      `persistent mode (PostgreSQL, group commit):          ${fmt(persistent)} records/s`,
-      `in-memory mode:                                      ${fmt(memory)} records/s`,
-      `persistent / raw upserts: ${(persistent / raw).toFixed(1)}x (target >= 5x)`,
-      `persistent / memory:      ${(persistent / memory).toFixed(2)}x`,
+      `persistent mode (PostgreSQL, group commit):          ${fmt(persistentRate)} records/s`,
+      `in-memory mode:                                      ${fmt(memoryRate)} records/s`,
+      `persistent / raw upserts: ${(persistentRate / raw).toFixed(1)}x (target >= 5x)`,
+      `persistent / memory:      ${(persistentRate / memoryRate).toFixed(2)}x`,
       `database after the run: ${rows[0].flows} flows, bytes_tx sum ${rows[0].tx} (expected ${REQUESTS * BATCH * 100})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -4,10 +4,8 @@ import type { ApiKeys } from './auth/api-keys.js';
 import type { Config } from './config.js';
 import { registerErrorHandlers } from './http/error-handler.js';
 import { formatValidationError, validatorCompiler } from './http/validation.js';
-import type { IdempotencyStore } from './idempotency/idempotency-store.js';
 import { MemoryIdempotencyStore } from './idempotency/memory.js';
 import { FlowMetrics } from './metrics/flow-metrics.js';
-import { instrumentStore } from './metrics/instrumented-store.js';
 import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
@@ -17,7 +15,7 @@ import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { flowRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
 import type { CountsSink } from './sinks/counts-sink.js';
-import type { FlowStore } from './store/flow-store.js';
+import type { StoreBackend } from './store/flow-store.js';
 import type { RotationScheduler } from './window/scheduler.js';
 
 export type AppConfig = Pick<
@@ -44,20 +42,20 @@ export type AppConfig = Pick<
 
 export interface AppDeps {
   config: AppConfig;
-  store: FlowStore;
+  /** The storage backend as openStore opened it; the scheduler drives its counter. */
+  backend: Omit<StoreBackend, 'counter'>;
   logger: FastifyBaseLogger;
   /** Stopped on close, after in-flight requests, so the partial window is published. */
   scheduler?: RotationScheduler;
   sink?: CountsSink;
   /** Undefined: authentication is off. */
   apiKeys?: ApiKeys;
-  /** Defaults to the store's own (persistent stores), else a bounded in-memory LRU. */
-  idempotencyStore?: IdempotencyStore;
 }
 
 /** Builds the HTTP application; never listens (that is server.ts's job). */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const { config, logger, scheduler, sink, apiKeys } = deps;
+  const { config, backend, logger, scheduler, sink, apiKeys } = deps;
+  const { store } = backend;
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT,
@@ -78,11 +76,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const metrics = new FlowMetrics(deps.store, sink);
-  const store = instrumentStore(deps.store, metrics);
+  const metrics = new FlowMetrics(store, sink, backend.observeCommits);
   const idempotencyStore =
-    deps.idempotencyStore ??
-    store.idempotency ??
+    backend.idempotency ??
     new MemoryIdempotencyStore({ maxKeys: config.IDEMPOTENCY_MAX_KEYS, ttlMs: config.IDEMPOTENCY_TTL_MS });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -108,7 +104,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(metricsRoutes, { metrics, protect: config.PROTECT_METRICS });
   app.register(idempotencyPlugin, { store: idempotencyStore, ttlMs: config.IDEMPOTENCY_TTL_MS });
   app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000 });
-  app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
+  app.register(flowRoutes, { store, metrics, maxBatchRecords: config.MAX_BATCH_RECORDS });
 
   app.addHook('onClose', async () => {
     await scheduler?.stop();

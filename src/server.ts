@@ -4,9 +4,7 @@ import { type ApiKeys, loadApiKeys } from './auth/api-keys.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { openCountsSink } from './sinks/open-sink.js';
-import { MemoryFlowStore } from './store/memory/memory-store.js';
-import { openPersistentMode } from './store/postgres/open-postgres.js';
-import { MinuteWindow } from './window/minute-window.js';
+import { openStore } from './store/open-store.js';
 import { RotationScheduler } from './window/scheduler.js';
 
 function readConfig(): { config: Config; apiKeys: ApiKeys | undefined } {
@@ -30,21 +28,24 @@ if (!apiKeys) {
     log.warn('PROTECT_METRICS and PROTECT_DOCS need API keys to protect anything');
 }
 const sink = await openCountsSink(config, log);
-const persistent = config.INMEMORY
-  ? undefined
-  : await openPersistentMode(config, log).catch((err: unknown) => {
-      log.fatal({ err }, 'could not open the PostgreSQL store (DATABASE_URL)');
-      process.exit(1);
-    });
-const window = new MinuteWindow();
+const backend = await openStore(config, log).catch((err: unknown) => {
+  log.fatal({ err }, 'could not open the PostgreSQL store (DATABASE_URL)');
+  process.exit(1);
+});
 const scheduler = new RotationScheduler({
   intervalMs: config.ROTATION_INTERVAL_MS,
   sink,
   log,
-  counter: persistent?.counter ?? window,
+  counter: backend.counter,
 });
-const store = persistent?.store ?? new MemoryFlowStore(window);
-const app = buildApp({ config, store, logger: log, scheduler, sink, apiKeys });
+const app = buildApp({
+  config,
+  backend,
+  logger: log,
+  scheduler,
+  sink,
+  apiKeys,
+});
 
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error');

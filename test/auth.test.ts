@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ApiKeys, loadApiKeys } from '../src/auth/api-keys.js';
 import { ConfigError } from '../src/config.js';
-import { memoryApp, record, testConfig } from './helpers.js';
+import { build, record, testConfig } from './support/helper.js';
 
 const INGEST = 'ingest-key-0123456789abcdef';
 const QUERY = 'query-key-0123456789abcdef';
@@ -15,7 +15,7 @@ const keys = new ApiKeys({ ingest: [INGEST, BOTH], query: [QUERY, BOTH] });
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('API keys over HTTP', () => {
-  const { app } = memoryApp({ apiKeys: keys });
+  const { app } = build({ apiKeys: keys });
   afterAll(() => app.close());
 
   const post = (headers: Record<string, string>) =>
@@ -56,7 +56,7 @@ describe('API keys over HTTP', () => {
 });
 
 describe('PROTECT_METRICS and PROTECT_DOCS', () => {
-  const { app } = memoryApp({ apiKeys: keys, config: { ...testConfig, PROTECT_METRICS: true, PROTECT_DOCS: true } });
+  const { app } = build({ apiKeys: keys, config: { ...testConfig, PROTECT_METRICS: true, PROTECT_DOCS: true } });
   afterAll(() => app.close());
 
   test.each(['/metrics', '/docs/json', '/docs'])('%s needs a valid key of any scope', async (url) => {
@@ -72,7 +72,7 @@ describe('PROTECT_METRICS and PROTECT_DOCS', () => {
 });
 
 describe('authentication off', () => {
-  const { app } = memoryApp();
+  const { app } = build();
   afterAll(() => app.close());
 
   test('every route answers without a key', async () => {

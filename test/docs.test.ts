@@ -2,10 +2,10 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ApiKeys } from '../src/auth/api-keys.js';
-import { memoryApp, testConfig } from './helpers.js';
+import { build, testConfig } from './support/helper.js';
 
 /** Every route the app serves, as the router has it, except the UI's own files and HEAD twins. */
-function collectRoutes(app: ReturnType<typeof memoryApp>['app']) {
+function collectRoutes(app: ReturnType<typeof build>['app']) {
   const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -18,7 +18,7 @@ function collectRoutes(app: ReturnType<typeof memoryApp>['app']) {
 }
 
 describe('OpenAPI document', () => {
-  const { app } = memoryApp({
+  const { app } = build({
     apiKeys: new ApiKeys({ ingest: ['ingest-key-0123456789abcdef'], query: [] }),
     config: { ...testConfig, RATE_LIMIT_MAX: 100 },
   });
@@ -89,7 +89,7 @@ describe('OpenAPI document', () => {
 });
 
 describe('DOCS_ENABLED=false', () => {
-  const { app } = memoryApp({ config: { ...testConfig, DOCS_ENABLED: false } });
+  const { app } = build({ config: { ...testConfig, DOCS_ENABLED: false } });
   afterAll(() => app.close());
 
   test('serves no documentation', async () => {

@@ -2,11 +2,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildApp } from '../src/app.js';
+import type { buildApp } from '../src/app.js';
 import type { CountsSink, SinkStatus } from '../src/sinks/counts-sink.js';
 import { FileCountsSink } from '../src/sinks/file.js';
-import { ControllableStore } from './controllable-store.js';
-import { silentLogger, testConfig } from './helpers.js';
+import { ControllableStore } from './support/controllable-store.js';
+import { build, silentLogger } from './support/helper.js';
 
 /** Stands in for the Kafka sink (another branch) to show /ready never fails on Kafka alone. */
 class DisconnectedKafkaSink implements CountsSink {
@@ -27,7 +27,7 @@ describe('health and readiness', () => {
     const store = new ControllableStore();
     const dir = await mkdtemp(join(tmpdir(), 'flows-health-'));
     const sink = await FileCountsSink.open(join(dir, 'counts.jsonl'), silentLogger);
-    const app = buildApp({ config: testConfig, store, logger: silentLogger, sink });
+    const app = build({ backend: { store }, sink }).app;
     apps.push(app);
 
     const ready = await app.inject('/ready');
@@ -47,12 +47,7 @@ describe('health and readiness', () => {
   });
 
   test('/ready reports a disconnected Kafka sink without failing', async () => {
-    const app = buildApp({
-      config: testConfig,
-      store: new ControllableStore(),
-      logger: silentLogger,
-      sink: new DisconnectedKafkaSink(),
-    });
+    const app = build({ backend: { store: new ControllableStore() }, sink: new DisconnectedKafkaSink() }).app;
     apps.push(app);
     const ready = await app.inject('/ready');
     expect(ready.statusCode).toBe(200);
@@ -62,7 +57,7 @@ describe('health and readiness', () => {
   test('/health answers without touching the store', async () => {
     const store = new ControllableStore();
     store.down = true;
-    const app = buildApp({ config: testConfig, store, logger: silentLogger });
+    const app = build({ backend: { store } }).app;
     apps.push(app);
     const health = await app.inject('/health');
     expect(health.statusCode).toBe(200);

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildApp } from '../src/app.js';
+import type { buildApp } from '../src/app.js';
 import { IdempotencyInFlightError } from '../src/errors.js';
 import type { IdempotencyOutcome, IdempotencyStore } from '../src/idempotency/idempotency-store.js';
 import type { FlowRecord } from '../src/schemas/flow.js';
 import type { IngestOptions } from '../src/store/flow-store.js';
-import { ControllableStore } from './controllable-store.js';
-import { record, silentLogger, testConfig } from './helpers.js';
+import { ControllableStore } from './support/controllable-store.js';
+import { build, record } from './support/helper.js';
 
 interface Row {
   bodyHash: string;
@@ -59,7 +59,7 @@ describe('Idempotency-Key with a store that records keys with its batches', () =
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   const instance = (store: TicketKeepingStore) => {
-    const app = buildApp({ config: testConfig, store, logger: silentLogger });
+    const app = build({ backend: { store, idempotency: store.idempotency } }).app;
     apps.push(app);
     return (key: string, payload: unknown) =>
       app.inject({ method: 'POST', url: '/flows', payload: payload as object, headers: { 'idempotency-key': key } });

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildApp } from '../src/app.js';
+import type { buildApp } from '../src/app.js';
 import { ApiKeys } from '../src/auth/api-keys.js';
-import { MemoryIdempotencyStore } from '../src/idempotency/memory.js';
-import { ControllableStore } from './controllable-store.js';
-import { record, silentLogger, testConfig } from './helpers.js';
+import { ControllableStore } from './support/controllable-store.js';
+import { build, record, testConfig } from './support/helper.js';
 
 const batch = [record(), record({ src_app: 'baz', bytes_tx: 7 })];
 const other = [record({ bytes_tx: 1 })];
@@ -16,7 +15,7 @@ describe('Idempotency-Key on POST /flows', () => {
 
   function setup(deps: Partial<Parameters<typeof buildApp>[0]> = {}) {
     const store = new ControllableStore();
-    const app = buildApp({ config: testConfig, store, logger: silentLogger, ...deps });
+    const { app } = build({ backend: { store }, ...deps });
     apps.push(app);
     const post = (key: string | undefined, payload: unknown, headers: Record<string, string> = {}) =>
       app.inject({
@@ -133,7 +132,7 @@ describe('Idempotency-Key on POST /flows', () => {
   });
 
   test('memory stays bounded: past IDEMPOTENCY_MAX_KEYS the least recently used key is forgotten', async () => {
-    const { store, post } = setup({ idempotencyStore: new MemoryIdempotencyStore({ maxKeys: 2, ttlMs: 60_000 }) });
+    const { store, post } = setup({ config: { ...testConfig, IDEMPOTENCY_MAX_KEYS: 2 } });
     await post('a', batch);
     await post('b', batch);
     await post('c', batch);

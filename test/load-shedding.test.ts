@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, test } from 'vitest';
-import { memoryApp, record, testConfig } from './helpers.js';
+import { build, record, testConfig } from './support/helper.js';
 
 describe('load shedding', () => {
   // Any live process uses more than one byte of heap, so this bound is always exceeded: the service
   // is "overloaded" from its first memory sample on, with no need to actually starve the machine.
-  const { app } = memoryApp({ config: { ...testConfig, SHED_MAX_HEAP_USED_BYTES: 1, SHED_RETRY_AFTER_S: 7 } });
+  const { app } = build({ config: { ...testConfig, SHED_MAX_HEAP_USED_BYTES: 1, SHED_RETRY_AFTER_S: 7 } });
   afterAll(() => app.close());
 
   test('past a bound, work is refused with 503 and Retry-After; probes and metrics still answer', async () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildApp } from '../src/app.js';
+import type { buildApp } from '../src/app.js';
 import type { CountsSink, SinkStatus } from '../src/sinks/counts-sink.js';
 import type { CommitStats } from '../src/store/flow-store.js';
-import { ControllableStore } from './controllable-store.js';
-import { memoryApp, record, silentLogger, testConfig } from './helpers.js';
+import { ControllableStore } from './support/controllable-store.js';
+import { build, record } from './support/helper.js';
 
 /** Reads one sample (`name{labels} value`) out of the Prometheus text; undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -18,7 +18,7 @@ describe('GET /metrics', () => {
   });
 
   test('counters and gauges move when records are ingested or rejected', async () => {
-    const { app } = memoryApp();
+    const { app } = build();
     apps.push(app);
     const before = (await app.inject('/metrics')).body;
     expect(sample(before, 'flows_records_ingested_total')).toBe(0);
@@ -64,7 +64,7 @@ describe('GET /metrics', () => {
   });
 
   test('unknown URLs share one label, so a scan cannot blow up the series count', async () => {
-    const { app } = memoryApp();
+    const { app } = build();
     apps.push(app);
     await app.inject('/nope/1');
     await app.inject('/nope/2');
@@ -93,7 +93,7 @@ describe('GET /metrics', () => {
     }
     const store = new GroupCommitStore();
     const sink = new KafkaLikeSink();
-    const app = buildApp({ config: testConfig, store, logger: silentLogger, sink });
+    const app = build({ backend: { store, observeCommits: (listener) => store.observeCommits(listener) }, sink }).app;
     apps.push(app);
     store.listener?.({ batches: 5, records: 40, durationMs: 3 });
     sink.state = { kind: 'kafka', kafkaConnected: false, breaker: 'open', spoolSize: 7 };
@@ -107,7 +107,7 @@ describe('GET /metrics', () => {
   });
 
   test('without a Kafka sink the Kafka gauges are absent, not zero', async () => {
-    const { app } = memoryApp();
+    const { app } = build();
     apps.push(app);
     const text = (await app.inject('/metrics')).body;
     expect(text).not.toContain('flows_sink_kafka_connected');

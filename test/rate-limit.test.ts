@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ApiKeys } from '../src/auth/api-keys.js';
-import { memoryApp, record, testConfig } from './helpers.js';
+import { build, record, testConfig } from './support/helper.js';
 
 const A = 'agent-a-0123456789abcdef';
 const B = 'agent-b-0123456789abcdef';
 
 describe('rate limiting over real HTTP', () => {
-  const { app } = memoryApp({
+  const { app } = build({
     apiKeys: new ApiKeys({ ingest: [A, B], query: [A, B] }),
     config: { ...testConfig, RATE_LIMIT_MAX: 3, RATE_LIMIT_WINDOW_MS: 60_000 },
   });
@@ -47,7 +47,7 @@ describe('rate limiting over real HTTP', () => {
 });
 
 describe('rate limiting without authentication', () => {
-  const { app } = memoryApp({ config: { ...testConfig, RATE_LIMIT_MAX: 2, RATE_LIMIT_WINDOW_MS: 60_000 } });
+  const { app } = build({ config: { ...testConfig, RATE_LIMIT_MAX: 2, RATE_LIMIT_WINDOW_MS: 60_000 } });
   afterAll(() => app.close());
 
   test('counts per client address', async () => {

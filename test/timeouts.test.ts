@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { memoryApp, record, testConfig } from './helpers.js';
+import { build, record, testConfig } from './support/helper.js';
 
 /** Sends `fast` at once, then `slow` one byte per `gapMs` until the server closes the socket (bounded). */
 async function slowRequest(port: number, fast: string, slow: string, gapMs: number) {
@@ -31,7 +31,7 @@ async function slowRequest(port: number, fast: string, slow: string, gapMs: numb
 }
 
 describe('timeouts on a listening server', () => {
-  const { app, store } = memoryApp({
+  const { app, store } = build({
     config: { ...testConfig, REQUEST_TIMEOUT_MS: 400, HEADERS_TIMEOUT_MS: 300, KEEP_ALIVE_TIMEOUT_MS: 200 },
   });
   let port: number;

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CountsSink } from '../sinks/counts-sink.js';
-import type { FlowStore } from '../store/flow-store.js';
+import type { FlowStore, ObserveCommits } from '../store/flow-store.js';
 
 const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 
@@ -19,7 +19,7 @@ export class FlowMetrics {
   readonly commitBatches: Histogram;
   readonly commitRecords: Histogram;
 
-  constructor(store: FlowStore, sink: CountsSink | undefined) {
+  constructor(store: Pick<FlowStore, 'flowCount'>, sink: CountsSink | undefined, observeCommits?: ObserveCommits) {
     const registers = [this.registry];
     // Process metrics and event-loop lag (nodejs_eventloop_lag_*), as every Node service exports them.
     collectDefaultMetrics({ register: this.registry });
@@ -69,7 +69,7 @@ export class FlowMetrics {
       buckets: [1, 10, 100, 1000, 10_000, 100_000, 1_000_000],
       registers,
     });
-    store.observeCommits?.((commit) => {
+    observeCommits?.((commit) => {
       this.commitBatches.observe(commit.batches);
       this.commitRecords.observe(commit.records);
     });
@@ -77,7 +77,7 @@ export class FlowMetrics {
     this.#sinkGauges(sink);
   }
 
-  #storeGauges(store: FlowStore): void {
+  #storeGauges(store: Pick<FlowStore, 'flowCount'>): void {
     new Gauge({
       name: 'flows_held',
       help: 'Distinct (flow, hour) totals currently held by the store',

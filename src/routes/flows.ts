@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { ValidationError } from '../errors.js';
 import { createFlowBatchDecoder, rawJsonBody } from '../http/flow-batch-body.js';
 import { validatorCompiler } from '../http/validation.js';
+import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import {
   Accepted,
   ErrorBody,
@@ -16,14 +17,19 @@ import type { FlowStore } from '../store/flow-store.js';
 import '../http/route-config.js';
 
 export interface FlowRoutesOptions {
+  /** Handed over as it is, so the store's fast paths are reached (see FlowStore). */
   store: FlowStore;
+  metrics: FlowMetrics;
   maxBatchRecords: number;
 }
 
 /** The body schema stays on the route for the API documentation; the handler validates it once itself. */
 const bodyValidatedByHandler = () => () => true;
 
-export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { store, maxBatchRecords }) => {
+export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (
+  app,
+  { store, metrics, maxBatchRecords },
+) => {
   // The body is validated by the handler, once, against flowBatch(maxBatchRecords): either while the
   // store's fast path reads the bytes, or by decodeRecords.
   app.removeContentTypeParser('application/json');
@@ -45,12 +51,18 @@ export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (a
       // A POST without a body and without a content type skips the body parser.
       if (!Buffer.isBuffer(request.body)) throw new ValidationError('body must be a JSON array of flow records');
       const body = request.body;
+      // The write duration covers the store's work only: not a fast path that declined, nor decoding.
+      let stop = metrics.storeWriteDuration.startTimer();
       let accepted = store.ingestJson?.(body, maxBatchRecords);
       if (accepted === undefined) {
         const records = decodeRecords(body);
+        stop = metrics.storeWriteDuration.startTimer();
         await store.ingest(records, { idempotency: request.idempotency });
         accepted = records.length;
       }
+      stop();
+      metrics.recordsIngested.inc(accepted);
+      metrics.batchesIngested.inc();
       // Already JSON (a string with a JSON content type), so Fastify sends it as it is; `as never`
       // because the type provider expects the object form.
       return reply.type('application/json; charset=utf-8').send(`{"accepted":${accepted}}` as never);

@@ -1,12 +1,47 @@
 import type { IdempotencyStore, IdempotencyTicket } from '../idempotency/idempotency-store.js';
 import type { FlowRecord, FlowTotal } from '../schemas/flow.js';
+import type { WindowCounter } from '../window/window-counter.js';
 
 export interface IngestOptions {
   /**
-   * Set when the request carried an Idempotency-Key. A persistent store records the ticket in the same
-   * transaction as the batch (see `idempotency` below); the in-memory store ignores it.
+   * Set when the request carried an Idempotency-Key. The PostgreSQL store records the ticket in the
+   * batch's own transaction (see StoreBackend.idempotency); the in-memory store ignores it.
    */
   idempotency?: IdempotencyTicket;
+}
+
+/**
+ * Hourly totals per flow; test/store/flow-store-contract.ts specifies it for every store. `ingest`
+ * applies a batch all-or-nothing; a resolved promise means the batch is applied (durably, for a
+ * persistent store). A reader never sees part of a batch.
+ */
+export interface FlowStore {
+  ingest(records: readonly FlowRecord[], options?: IngestOptions): Promise<void>;
+  /** Every flow seen in `hour`; `[]` for an hour never seen. */
+  flowsForHour(hour: number): Promise<FlowTotal[]>;
+  /** Resolves when the store can serve requests; rejects with the reason when it cannot (readiness). */
+  ping(): Promise<void>;
+  /** Distinct (flow, hour) totals currently held, for progress and metrics. */
+  flowCount(): Promise<number>;
+  /** Settles every batch already submitted, then releases the store's resources. */
+  close(): Promise<void>;
+
+  // Fast paths a backend may add. The routes call them when present, so the store is handed to the
+  // routes as it is: a wrapper would have to forward each of them.
+
+  /**
+   * `POST /flows` straight from the body's bytes: validates every record as `ingest`'s caller would, and
+   * returns the record count; or returns undefined, having applied nothing, when the body needs the
+   * generic path (JSON.parse, schema validation, `ingest`). Throws like `ingest` when a total would overflow.
+   */
+  ingestJson?(body: Uint8Array, maxRecords: number): number | undefined;
+  /** `GET /flows`: `flowsForHour` already serialized as a JSON array. */
+  flowsForHourJson?(hour: number): Uint8Array;
+  /**
+   * `GET /flows` page by page, for stores whose hours may not fit in memory twice. Resolves once the
+   * first page is read, so a failure comes before the response starts.
+   */
+  streamFlowsForHour?(hour: number): Promise<AsyncIterable<FlowTotal[]>>;
 }
 
 /** One commit of a store that groups several batches into one transaction (metrics only). */
@@ -16,37 +51,18 @@ export interface CommitStats {
   durationMs: number;
 }
 
-/**
- * Hourly totals per flow. `ingest` applies a batch all-or-nothing; a resolved promise means the
- * batch is applied (durably, for a persistent store). A reader never sees part of a batch.
- */
-export interface FlowStore {
-  ingest(records: readonly FlowRecord[], options?: IngestOptions): Promise<void>;
-  flowsForHour(hour: number): Promise<FlowTotal[]>;
+export type ObserveCommits = (listener: (commit: CommitStats) => void) => void;
+
+/** A storage backend as start-up wires it: the store and what comes with it, each passed where it is used. */
+export interface StoreBackend {
+  store: FlowStore;
+  /** What the scheduler closes at each window boundary. */
+  counter: WindowCounter;
   /**
-   * The same flows page by page, for stores whose hours may not fit in memory twice (PostgreSQL).
-   * Resolves once the first page is read, so a failure comes before the response starts.
+   * Idempotency-Keys kept by the backend itself (PostgreSQL: written with each batch, so they hold across
+   * instances and restarts). Unset: the app keeps keys in a bounded in-memory LRU.
    */
-  streamFlowsForHour?(hour: number): Promise<AsyncIterable<FlowTotal[]>>;
-  /**
-   * Optional fast path for `POST /flows`: applies a JSON body straight from its bytes, validating every
-   * record as `ingest`'s caller would, and returns the record count; or returns undefined, having
-   * applied nothing, when the body needs the generic path (JSON.parse, schema validation, `ingest`).
-   * Throws like `ingest` when a total would overflow. Stores without it use the generic path.
-   */
-  ingestJson?(body: Uint8Array, maxRecords: number): number | undefined;
-  /** Optional fast path for `GET /flows`: `flowsForHour` already serialized as a JSON array. */
-  flowsForHourJson?(hour: number): Uint8Array;
-  /** Resolves when the store can serve requests; rejects with the reason when it cannot (readiness). */
-  ping(): Promise<void>;
-  /** Distinct flows currently held, for progress and metrics. */
-  flowCount(): Promise<number>;
-  close(): Promise<void>;
-  /** Optional: a store that commits in groups reports each commit, for the group-commit metrics. */
-  observeCommits?(listener: (commit: CommitStats) => void): void;
-  /**
-   * Optional: a store that records idempotency tickets with its batches also answers for them, so keys
-   * hold across instances and restarts. Without it, the app keeps keys in a bounded in-memory LRU.
-   */
-  readonly idempotency?: IdempotencyStore;
+  idempotency?: IdempotencyStore;
+  /** Reports each group commit (PostgreSQL), for the commit metrics. */
+  observeCommits?: ObserveCommits;
 }

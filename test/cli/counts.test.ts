@@ -4,7 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCount } from '../../src/cli/format-count.js';
 import { RepeatFilter } from '../../src/cli/repeat-filter.js';
-import { kafkaSkipReason, startBroker, type TestBroker } from '../kafka/mock-broker.js';
+import { kafkaSkipReason, startBroker, type TestBroker } from '../support/mock-broker.js';
 
 function count(i: number, instance = 'node-a') {
   return {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { record } from '../helpers.js';
-import { externalBrokers, kafkaSkipReason, readTopic, startBroker, type TestBroker } from '../kafka/mock-broker.js';
+import { record } from '../support/helper.js';
+import { externalBrokers, kafkaSkipReason, readTopic, startBroker, type TestBroker } from '../support/mock-broker.js';
 import { ServerProcess } from '../support/server-process.js';
 
 const INTERVAL = 300;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/store/postgres/pool.js';
 import { PostgresFlowStore } from '../../src/store/postgres/postgres-store.js';
 import { ThrowawayPostgres } from '../../testkit/embedded-pg.js';
-import { silentLogger } from '../helpers.js';
+import { silentLogger } from '../support/helper.js';
 import { checkBatches, countOf, startLoad, waitFor } from '../support/load.js';
 import { ServerProcess } from '../support/server-process.js';
 

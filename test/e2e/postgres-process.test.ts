@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { record } from '../helpers.js';
+import { record } from '../support/helper.js';
 import { checkBatches, countOf, startLoad, waitFor } from '../support/load.js';
 import { freshDatabase } from '../support/pg-db.js';
 import { ServerProcess } from '../support/server-process.js';

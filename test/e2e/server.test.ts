@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { record } from '../helpers.js';
+import { record } from '../support/helper.js';
 import { ServerProcess } from '../support/server-process.js';
 
 const run = promisify(execFile);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRecord, FlowTotal } from '../../src/schemas/flow.js';
-import { memoryApp, record, seededRandom } from '../helpers.js';
+import { build, record, seededRandom } from '../support/helper.js';
 
 // Real HTTP on an ephemeral port, so requests interleave as they would from many agents.
-const { app } = memoryApp();
+const { app } = build();
 let base: string;
 beforeAll(async () => {
   base = await app.listen({ port: 0, host: '127.0.0.1' });

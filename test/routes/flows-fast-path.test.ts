@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import type { buildApp } from '../../src/app.js';
 import type { FlowStore } from '../../src/store/flow-store.js';
 import { MemoryFlowStore } from '../../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../../src/window/minute-window.js';
-import { record, silentLogger, testConfig } from '../helpers.js';
+import { build, record, testConfig } from '../support/helper.js';
 
 /** The memory store behind only the FlowStore methods every store has: the generic path. */
 function genericOnly(store: MemoryFlowStore): FlowStore {
@@ -23,7 +23,7 @@ afterEach(async () => {
 
 function appOver(generic: boolean) {
   const store = new MemoryFlowStore(new MinuteWindow());
-  const app = buildApp({ config: testConfig, store: generic ? genericOnly(store) : store, logger: silentLogger });
+  const app = build({ backend: { store: generic ? genericOnly(store) : store } }).app;
   apps.push(app);
   const post = (payload: string) =>
     app.inject({ method: 'POST', url: '/flows', headers: { 'content-type': 'application/json' }, payload });
@@ -117,7 +117,7 @@ describe('the app', () => {
 
   it('reaches the store fast paths through every plugin and wrapper', async () => {
     const store = new CountingStore(new MinuteWindow());
-    const app = buildApp({ config: testConfig, store, logger: silentLogger });
+    const app = build({ backend: { store } }).app;
     apps.push(app);
     const res = await app.inject({
       method: 'POST',

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryApp, record, testConfig } from '../helpers.js';
+import { build, record, testConfig } from '../support/helper.js';
 
-let ctx: ReturnType<typeof memoryApp>;
+let ctx: ReturnType<typeof build>;
 beforeEach(() => {
-  ctx = memoryApp();
+  ctx = build();
 });
 afterEach(() => ctx.app.close());
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileCountsSink } from '../../src/sinks/file.js';
-import { silentLogger } from '../helpers.js';
+import { silentLogger } from '../support/helper.js';
 
 const count = (minute: string, records: number) => ({
   minute,

@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MinuteCount } from '../../src/counts/minute-count.js';
 import { KafkaCountsSink, type KafkaSinkOptions } from '../../src/sinks/kafka.js';
-import { silentLogger } from '../helpers.js';
-import { externalBrokers, kafkaSkipReason, readTopic, startBroker, type TestBroker } from '../kafka/mock-broker.js';
+import { silentLogger } from '../support/helper.js';
+import { externalBrokers, kafkaSkipReason, readTopic, startBroker, type TestBroker } from '../support/mock-broker.js';
 
 function count(i: number): MinuteCount {
   return {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedCount } from '../../src/counts/minute-count.js';
 import { Spool } from '../../src/sinks/spool.js';
-import { silentLogger } from '../helpers.js';
+import { silentLogger } from '../support/helper.js';
 
 function entry(i: number): PublishedCount {
   return { minute: `m${i}`, unique_flows: i, records: i, bytes_tx: i, bytes_rx: i, instance: 'a' };

@@ -1,7 +1,7 @@
 import { type AppConfig, buildApp } from '../../src/app.js';
+import { openPostgresBackend } from '../../src/store/postgres/open-postgres.js';
 import { createPool } from '../../src/store/postgres/pool.js';
-import { PostgresFlowStore } from '../../src/store/postgres/postgres-store.js';
-import { silentLogger, testConfig } from '../helpers.js';
+import { silentLogger, testConfig } from './helper.js';
 
 export interface PgAppOptions {
   intervalMs?: number;
@@ -11,13 +11,13 @@ export interface PgAppOptions {
   config?: Partial<AppConfig>;
 }
 
-/** An app over a PostgreSQL store on `url`, driven with app.inject; as one service instance would be. */
+/** An app over a PostgreSQL backend on `url`, driven with app.inject; as one service instance would be. */
 export async function pgApp(
   url: string,
   { intervalMs = 60_000, now, timeoutMs = 2000, idempotencyPurgeMs, config }: PgAppOptions = {},
 ) {
   const pool = createPool({ connectionString: url, max: 5, timeoutMs, onIdleError: () => {} });
-  const store = await PostgresFlowStore.open({ pool, log: silentLogger, intervalMs, now, idempotencyPurgeMs });
-  const app = buildApp({ config: { ...testConfig, ...config }, store, logger: silentLogger });
-  return { app, store, pool };
+  const backend = await openPostgresBackend({ pool, log: silentLogger, intervalMs, now, idempotencyPurgeMs });
+  const app = buildApp({ config: { ...testConfig, ...config }, backend, logger: silentLogger });
+  return { app, store: backend.store, pool };
 }

@@ -5,7 +5,7 @@ import type { CountsSink } from '../../src/sinks/counts-sink.js';
 import { MinuteWindow } from '../../src/window/minute-window.js';
 import { RotationScheduler } from '../../src/window/scheduler.js';
 import type { WindowCounter } from '../../src/window/window-counter.js';
-import { silentLogger } from '../helpers.js';
+import { silentLogger } from '../support/helper.js';
 
 /** A real sink that keeps what it is given, so the test can read the published counts. */
 class CollectingSink implements CountsSink {

@@ -1,25 +1,35 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { WindowCounter } from '../../window/window-counter.js';
+import type { StoreBackend } from '../flow-store.js';
 import { ClusterWindowCounter } from './cluster-counter.js';
 import { createPool } from './pool.js';
-import { PostgresFlowStore } from './postgres-store.js';
+import { PostgresFlowStore, type PostgresStoreOptions } from './postgres-store.js';
 
-export interface PersistentMode {
-  store: PostgresFlowStore;
-  /** Minute counts shared by every instance on the database. */
-  counter: WindowCounter;
-}
+export type PostgresConfig = Pick<Config, 'DATABASE_URL' | 'PG_POOL_SIZE' | 'PG_TIMEOUT_MS' | 'ROTATION_INTERVAL_MS'>;
 
-/** The PostgreSQL store (`INMEMORY=false`) with its schema applied, and the cluster-wide minute counter. */
-export async function openPersistentMode(config: Config, log: Logger): Promise<PersistentMode> {
+/** The PostgreSQL backend (`INMEMORY=false`) on a pool configured from the environment. */
+export function openPostgres(config: PostgresConfig, log: Logger): Promise<StoreBackend> {
   const pool = createPool({
     connectionString: config.DATABASE_URL,
     max: config.PG_POOL_SIZE,
     timeoutMs: config.PG_TIMEOUT_MS,
     onIdleError: (err) => log.warn({ err }, 'idle database connection failed; the pool opens a new one when needed'),
   });
-  const intervalMs = config.ROTATION_INTERVAL_MS;
-  const store = await PostgresFlowStore.open({ pool, log, intervalMs });
-  return { store, counter: new ClusterWindowCounter(pool, intervalMs, log) };
+  return openPostgresBackend({ pool, log, intervalMs: config.ROTATION_INTERVAL_MS });
+}
+
+/**
+ * The store with its schema applied, the cluster-wide minute counter, and the Idempotency-Keys and
+ * group commits the store reports. Tests and benchmarks call it with a pool of their own.
+ */
+export async function openPostgresBackend(
+  options: PostgresStoreOptions,
+): Promise<StoreBackend & { store: PostgresFlowStore }> {
+  const store = await PostgresFlowStore.open(options);
+  return {
+    store,
+    counter: new ClusterWindowCounter(options.pool, options.intervalMs, options.log),
+    idempotency: store.idempotency,
+    observeCommits: (listener) => store.observeCommits(listener),
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryFlowStore } from '../../../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../../../src/window/minute-window.js';
-import { record, seededRandom } from '../../helpers.js';
+import { record, seededRandom } from '../../support/helper.js';
 
 describe('MemoryFlowStore.flowsForHourJson', () => {
   it('is byte for byte JSON.stringify(flowsForHour), at the bounds and for odd names', async () => {

@@ -4,7 +4,7 @@ import { type FlowRecord, flowBatch } from '../../../src/schemas/flow.js';
 import { ColumnarBatch } from '../../../src/store/memory/columnar-batch.js';
 import { Interner } from '../../../src/store/memory/interner.js';
 import { scanFlowBatch } from '../../../src/store/memory/json-batch-scanner.js';
-import { record, seededRandom } from '../../helpers.js';
+import { record, seededRandom } from '../../support/helper.js';
 
 const MAX_RECORDS = 100;
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../../src/schemas/flow.js';
 import { MemoryFlowStore } from '../../../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../../../src/window/minute-window.js';
-import { record, seededRandom } from '../../helpers.js';
 import { closeWindow } from '../../support/close-window.js';
+import { record, seededRandom } from '../../support/helper.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 

@@ -3,7 +3,7 @@ import type { MinuteCount } from '../../../src/counts/minute-count.js';
 import { ClusterWindowCounter } from '../../../src/store/postgres/cluster-counter.js';
 import { createPool } from '../../../src/store/postgres/pool.js';
 import { PostgresFlowStore } from '../../../src/store/postgres/postgres-store.js';
-import { record, silentLogger } from '../../helpers.js';
+import { record, silentLogger } from '../../support/helper.js';
 import { freshDatabase, query } from '../../support/pg-db.js';
 
 const MINUTE = 60_000;

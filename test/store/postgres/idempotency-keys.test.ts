@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRecord, FlowTotal } from '../../../src/schemas/flow.js';
 import { MAX_TOTAL } from '../../../src/schemas/flow.js';
 import type { CommitStats } from '../../../src/store/flow-store.js';
-import { record } from '../../helpers.js';
+import { record } from '../../support/helper.js';
 import { waitFor } from '../../support/load.js';
 import { type PgAppOptions, pgApp } from '../../support/pg-app.js';
 import { freshDatabase, query } from '../../support/pg-db.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRecord, FlowTotal } from '../../../src/schemas/flow.js';
 import { MAX_TOTAL } from '../../../src/schemas/flow.js';
-import { record } from '../../helpers.js';
+import { record } from '../../support/helper.js';
 import { pgApp } from '../../support/pg-app.js';
 import { freshDatabase, query } from '../../support/pg-db.js';
 

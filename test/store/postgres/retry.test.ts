@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../../src/store/postgres/pool.js';
 import { PostgresFlowStore } from '../../../src/store/postgres/postgres-store.js';
-import { record, silentLogger } from '../../helpers.js';
+import { record, silentLogger } from '../../support/helper.js';
 import { waitFor } from '../../support/load.js';
 import { freshDatabase } from '../../support/pg-db.js';
 

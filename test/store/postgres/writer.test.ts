@@ -5,7 +5,7 @@ import { minuteColumns } from '../../../src/store/postgres/minute-rows.js';
 import { createPool } from '../../../src/store/postgres/pool.js';
 import { applySchema } from '../../../src/store/postgres/schema.js';
 import { writeJob, writeOnce } from '../../../src/store/postgres/writer.js';
-import { record } from '../../helpers.js';
+import { record } from '../../support/helper.js';
 import { freshDatabase, query } from '../../support/pg-db.js';
 
 describe('write transaction', () => {

@@ -1,7 +1,7 @@
-import type { FlowRecord, FlowTotal } from '../src/schemas/flow.js';
-import type { FlowStore, IngestOptions } from '../src/store/flow-store.js';
-import { MemoryFlowStore } from '../src/store/memory/memory-store.js';
-import { MinuteWindow } from '../src/window/minute-window.js';
+import type { FlowRecord, FlowTotal } from '../../src/schemas/flow.js';
+import type { FlowStore, IngestOptions } from '../../src/store/flow-store.js';
+import { MemoryFlowStore } from '../../src/store/memory/memory-store.js';
+import { MinuteWindow } from '../../src/window/minute-window.js';
 
 /**
  * The real in-memory store, with two switches a test needs and a healthy store never offers: `down`

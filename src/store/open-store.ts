@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { MinuteWindow } from '../window/minute-window.js';
+import type { StoreBackend } from './flow-store.js';
+import { MemoryFlowStore } from './memory/memory-store.js';
+import { openPostgres, type PostgresConfig } from './postgres/open-postgres.js';
+
+export type StoreConfig = Pick<Config, 'INMEMORY'> & PostgresConfig;
+
+/** The in-memory store with this process's minute window (`INMEMORY=true`), or the PostgreSQL backend. */
+export async function openStore(config: StoreConfig, log: Logger): Promise<StoreBackend> {
+  if (!config.INMEMORY) return openPostgres(config, log);
+  const window = new MinuteWindow();
+  return { store: new MemoryFlowStore(window), counter: window };
+}
