@@ -5,15 +5,15 @@ import type { Config } from './config.js';
 import { registerErrorHandlers } from './http/error-handler.js';
 import { formatValidationError, validatorCompiler } from './http/validation.js';
 import { MemoryIdempotencyStore } from './idempotency/memory.js';
-import { FlowMetrics } from './metrics/flow-metrics.js';
-import { authPlugin } from './plugins/auth.js';
-import { docsPlugin } from './plugins/docs.js';
-import { idempotencyPlugin } from './plugins/idempotency.js';
-import { loadSheddingPlugin } from './plugins/load-shedding.js';
-import { metricsRoutes } from './plugins/metrics.js';
-import { rateLimitPlugin } from './plugins/rate-limit.js';
-import { flowRoutes } from './routes/flows.js';
-import { healthRoutes } from './routes/health.js';
+import auth from './plugins/app/auth.js';
+import idempotency from './plugins/app/idempotency.js';
+import metrics from './plugins/app/metrics.js';
+import rateLimit from './plugins/external/rate-limit.js';
+import swagger from './plugins/external/swagger.js';
+import underPressure from './plugins/external/under-pressure.js';
+import flowRoutes from './routes/flows/index.js';
+import healthRoutes from './routes/health.js';
+import metricsRoutes from './routes/metrics.js';
 import type { CountsSink } from './sinks/counts-sink.js';
 import type { StoreBackend } from './store/flow-store.js';
 import type { RotationScheduler } from './window/scheduler.js';
@@ -76,35 +76,36 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const metrics = new FlowMetrics(store, sink, backend.observeCommits);
-  const idempotencyStore =
-    backend.idempotency ??
-    new MemoryIdempotencyStore({ maxKeys: config.IDEMPOTENCY_MAX_KEYS, ttlMs: config.IDEMPOTENCY_TTL_MS });
-
   app.setValidatorCompiler(validatorCompiler);
   // JSON is the only body this API takes; anything else is a 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
   registerErrorHandlers(app);
-  // Order matters: the docs see every route registered after them; shedding runs before auth (cheaper
-  // to refuse), auth before rate limiting (which keys on the caller's key).
-  app.register(docsPlugin, {
+  // Third-party plugins, then our own decorators, then the routes. Each plugin names what must come
+  // before it (fastify-plugin `dependencies`), so a wrong order fails at start-up.
+  app.register(swagger, {
     enabled: config.DOCS_ENABLED,
     protect: config.PROTECT_DOCS,
     authEnabled: apiKeys !== undefined,
     rateLimited: config.RATE_LIMIT_MAX > 0,
   });
-  app.register(loadSheddingPlugin, {
+  app.register(underPressure, {
     maxEventLoopDelayMs: config.SHED_MAX_EVENT_LOOP_DELAY_MS,
     maxHeapUsedBytes: config.SHED_MAX_HEAP_USED_BYTES,
     maxRssBytes: config.SHED_MAX_RSS_BYTES,
     retryAfterSeconds: config.SHED_RETRY_AFTER_S,
   });
-  app.register(authPlugin, { apiKeys });
-  app.register(rateLimitPlugin, { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
-  app.register(metricsRoutes, { metrics, protect: config.PROTECT_METRICS });
-  app.register(idempotencyPlugin, { store: idempotencyStore, ttlMs: config.IDEMPOTENCY_TTL_MS });
+  app.register(auth, { apiKeys });
+  app.register(rateLimit, { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
+  app.register(metrics, { store, sink, observeCommits: backend.observeCommits });
+  app.register(idempotency, {
+    store:
+      backend.idempotency ??
+      new MemoryIdempotencyStore({ maxKeys: config.IDEMPOTENCY_MAX_KEYS, ttlMs: config.IDEMPOTENCY_TTL_MS }),
+    ttlMs: config.IDEMPOTENCY_TTL_MS,
+  });
   app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000 });
-  app.register(flowRoutes, { store, metrics, maxBatchRecords: config.MAX_BATCH_RECORDS });
+  app.register(metricsRoutes, { protect: config.PROTECT_METRICS });
+  app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
 
   app.addHook('onClose', async () => {
     await scheduler?.stop();

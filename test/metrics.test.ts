@@ -95,6 +95,7 @@ describe('GET /metrics', () => {
     const sink = new KafkaLikeSink();
     const app = build({ backend: { store, observeCommits: (listener) => store.observeCommits(listener) }, sink }).app;
     apps.push(app);
+    await app.ready();
     store.listener?.({ batches: 5, records: 40, durationMs: 3 });
     sink.state = { kind: 'kafka', kafkaConnected: false, breaker: 'open', spoolSize: 7 };
     const text = (await app.inject('/metrics')).body;

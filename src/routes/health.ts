@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import fp from 'fastify-plugin';
 import { Type } from 'typebox';
-import { ignorePressure } from '../http/route-config.js';
+import { ignorePressure } from '../plugins/external/under-pressure.js';
 import type { CountsSink } from '../sinks/counts-sink.js';
 import type { FlowStore } from '../store/flow-store.js';
 
@@ -30,10 +31,7 @@ const Readiness = Type.Object({
   sink: SinkState,
 });
 
-export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (
-  app,
-  { store, sink, pingTimeoutMs },
-) => {
+const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { store, sink, pingTimeoutMs }) => {
   app.get(
     '/health',
     {
@@ -75,6 +73,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     },
   );
 };
+
+export default fp(healthRoutes, {
+  name: 'health-routes',
+  fastify: '5.x',
+  encapsulate: true,
+  dependencies: ['swagger', 'rate-limit'],
+});
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -2,10 +2,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { ErrorBody } from '../schemas/flow.js';
-import '../http/route-config.js';
+import { ErrorBody } from '../../schemas/flow.js';
 
-export interface DocsOptions {
+export interface SwaggerOptions {
   /** Swagger UI and the document are served at all. */
   enabled: boolean;
   /** They need a valid API key (any scope) when authentication is on. */
@@ -20,7 +19,7 @@ const error = (description: string) => ({ ...ErrorBody, description });
  * Adds to the document, and only to it, what hooks do to a route: authentication, rate limiting, load
  * shedding and Idempotency-Key. Validation stays as the route declares it, so the hot path pays nothing.
  */
-function documentHooks(options: DocsOptions) {
+function documentHooks(options: SwaggerOptions) {
   return ({ schema, route }: { schema: FastifySchema; route: RouteOptions }) => {
     const config = route.config ?? {};
     const open = !options.authEnabled || config.scope === 'open';
@@ -65,7 +64,7 @@ function documentHooks(options: DocsOptions) {
   };
 }
 
-const docs: FastifyPluginAsync<DocsOptions> = async (app, options) => {
+const docs: FastifyPluginAsync<SwaggerOptions> = async (app, options) => {
   if (!options.enabled) return;
   await app.register(swagger, {
     openapi: {
@@ -92,4 +91,5 @@ const docs: FastifyPluginAsync<DocsOptions> = async (app, options) => {
   });
 };
 
-export const docsPlugin = fp(docs, { name: 'flows-docs', fastify: '5.x' });
+/** The OpenAPI document and Swagger UI. Routes register after it, so it sees every one of them. */
+export default fp(docs, { name: 'swagger', fastify: '5.x' });

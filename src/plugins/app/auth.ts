@@ -1,9 +1,23 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { ApiKeys } from '../auth/api-keys.js';
-import { ForbiddenError, UnauthorizedError } from '../errors.js';
-import type { Scope } from '../http/route-config.js';
-import '../http/route-config.js';
+import type { ApiKeys } from '../../auth/api-keys.js';
+import { ForbiddenError, UnauthorizedError } from '../../errors.js';
+
+/**
+ * Who may call a route: `ingest` or `query` need a key with that scope, `any` any valid key, `open`
+ * no key. A route that says nothing needs a valid key, so a route added later is never open by mistake.
+ */
+export type Scope = 'ingest' | 'query' | 'any' | 'open';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    scope?: Scope;
+  }
+  interface FastifyRequest {
+    /** Id of the caller's API key (not the key), or null when authentication is off. */
+    apiKeyId: string | null;
+  }
+}
 
 export interface AuthOptions {
   /** Undefined: authentication is off and every route is open. */
@@ -35,4 +49,5 @@ function authenticate(apiKeys: ApiKeys, request: FastifyRequest) {
   return match ? apiKeys.lookup(match[1]) : undefined;
 }
 
-export const authPlugin = fp(auth, { name: 'flows-auth', fastify: '5.x' });
+// After load shedding: refusing an overloaded request is cheaper than checking its key.
+export default fp(auth, { name: 'auth', fastify: '5.x', dependencies: ['under-pressure'] });

@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { ValidationError } from '../errors.js';
-import { createFlowBatchDecoder, rawJsonBody } from '../http/flow-batch-body.js';
-import { validatorCompiler } from '../http/validation.js';
-import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import fp from 'fastify-plugin';
+import { ValidationError } from '../../errors.js';
+import { validatorCompiler } from '../../http/validation.js';
 import {
   Accepted,
   ErrorBody,
@@ -12,29 +11,26 @@ import {
   FlowTotal,
   type FlowTotal as FlowTotalRow,
   flowBatch,
-} from '../schemas/flow.js';
-import type { FlowStore } from '../store/flow-store.js';
-import '../http/route-config.js';
+} from '../../schemas/flow.js';
+import type { FlowStore } from '../../store/flow-store.js';
+import { createFlowBatchDecoder, rawJsonBody } from './flow-batch-body.js';
 
 export interface FlowRoutesOptions {
   /** Handed over as it is, so the store's fast paths are reached (see FlowStore). */
   store: FlowStore;
-  metrics: FlowMetrics;
   maxBatchRecords: number;
 }
 
 /** The body schema stays on the route for the API documentation; the handler validates it once itself. */
 const bodyValidatedByHandler = () => () => true;
 
-export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (
-  app,
-  { store, metrics, maxBatchRecords },
-) => {
+const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { store, maxBatchRecords }) => {
   // The body is validated by the handler, once, against flowBatch(maxBatchRecords): either while the
   // store's fast path reads the bytes, or by decodeRecords.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, rawJsonBody);
   const decodeRecords = createFlowBatchDecoder(app, validatorCompiler, maxBatchRecords);
+  const { metrics } = app;
 
   app.post(
     '/flows',
@@ -90,6 +86,13 @@ export const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (
     },
   );
 };
+
+export default fp(flowRoutes, {
+  name: 'flow-routes',
+  fastify: '5.x',
+  encapsulate: true,
+  dependencies: ['swagger', 'rate-limit', 'metrics', 'idempotency'],
+});
 
 /** Serializes page by page, so only one page of an hour is in memory at a time. */
 async function* jsonArray(pages: AsyncIterable<FlowTotalRow[]>): AsyncGenerator<string> {

@@ -1,8 +1,8 @@
 import type { FastifyBodyParser, FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import fastify from 'fastify';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
-import { type FlowRecord, flowBatch } from '../schemas/flow.js';
-import { formatValidationError } from './validation.js';
+import { formatValidationError } from '../../http/validation.js';
+import { type FlowRecord, flowBatch } from '../../schemas/flow.js';
 
 const { FST_ERR_CTP_EMPTY_JSON_BODY } = fastify.errorCodes;
 

@@ -1,8 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { RateLimitedError } from '../errors.js';
-import '../http/route-config.js';
+import { RateLimitedError } from '../../errors.js';
 
 export interface RateLimitOptions {
   /** Requests per window per caller; 0 turns rate limiting off. */
@@ -12,8 +11,7 @@ export interface RateLimitOptions {
 
 /**
  * Per API key when authentication is on (the key, not the address, is the tenant: many agents share
- * a NAT), per client address when it is off. Must be registered after the auth plugin, whose
- * onRequest hook sets `request.apiKeyId` before this one runs.
+ * a NAT), per client address when it is off.
  */
 const plugin: FastifyPluginAsync<RateLimitOptions> = async (app, { max, windowMs }) => {
   if (max === 0) return;
@@ -28,4 +26,5 @@ const plugin: FastifyPluginAsync<RateLimitOptions> = async (app, { max, windowMs
   });
 };
 
-export const rateLimitPlugin = fp(plugin, { name: 'flows-rate-limit', fastify: '5.x' });
+// After auth, whose onRequest hook sets `request.apiKeyId` before the limit is counted.
+export default fp(plugin, { name: 'rate-limit', fastify: '5.x', dependencies: ['auth'] });

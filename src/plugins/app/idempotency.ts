@@ -7,9 +7,19 @@ import type {
   preHandlerHookHandler,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../errors.js';
-import type { IdempotencyOutcome, IdempotencyStore } from '../idempotency/idempotency-store.js';
-import '../http/route-config.js';
+import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../../errors.js';
+import type { IdempotencyOutcome, IdempotencyStore, IdempotencyTicket } from '../../idempotency/idempotency-store.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route honours the Idempotency-Key header. */
+    idempotent?: boolean;
+  }
+  interface FastifyRequest {
+    /** Set when this request owns an Idempotency-Key and must record it with its batch. */
+    idempotency: IdempotencyTicket | undefined;
+  }
+}
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;
@@ -111,7 +121,8 @@ function replay(reply: FastifyReply, outcome: IdempotencyOutcome, bodyHash: stri
     .send(outcome.response.payload);
 }
 
-export const idempotencyPlugin = fp(idempotency, { name: 'flows-idempotency', fastify: '5.x' });
+// After auth: a key is scoped to the caller's API key, so two tenants never share one.
+export default fp(idempotency, { name: 'idempotency', fastify: '5.x', dependencies: ['auth'] });
 
 /**
  * Hashing the parsed body makes a retry with different whitespace the same request, as it should be.

@@ -1,0 +1,48 @@
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { FlowMetrics } from '../../metrics/flow-metrics.js';
+import type { CountsSink } from '../../sinks/counts-sink.js';
+import type { FlowStore, ObserveCommits } from '../../store/flow-store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's Prometheus metrics; routes record what only they know (records and batches applied). */
+    metrics: FlowMetrics;
+  }
+}
+
+export interface MetricsOptions {
+  store: Pick<FlowStore, 'flowCount'>;
+  sink: CountsSink | undefined;
+  observeCommits: ObserveCommits | undefined;
+}
+
+/** Request latency and rejections for every route; the registry is served by routes/metrics.ts. */
+const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { store, sink, observeCommits }) => {
+  const metrics = new FlowMetrics(store, sink, observeCommits);
+  app.decorate('metrics', metrics);
+
+  // Callback-style hooks: they run on every request, and an async one would cost a promise each time.
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.requestDuration.observe(
+      {
+        method: request.method,
+        // The route pattern, never the raw URL, so label cardinality stays bounded.
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: reply.statusCode,
+      },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.hasHeader('idempotent-replayed')) metrics.idempotentReplays.inc();
+    done();
+  });
+
+  app.addHook('onError', (request, _reply, err, done) => {
+    if (request.method === 'POST' && request.routeOptions.url === '/flows') {
+      metrics.batchesRejected.inc({ reason: err.code ?? 'FLOWS_ERR_INTERNAL' });
+    }
+    done();
+  });
+};
+
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x' });
