@@ -1,5 +1,19 @@
 import createError from '@fastify/error';
 
+/**
+ * A base for errors that always carry the same HTTP headers (like Retry-After), so a thrower cannot
+ * forget them; the error handler sends an error's `headers`.
+ */
+function withHeaders(headers: Readonly<Record<string, string>>): ErrorConstructor {
+  // On the prototype: @fastify/error builds its errors on Base.prototype without calling Base.
+  class ErrorWithHeaders extends Error {}
+  Object.defineProperty(ErrorWithHeaders.prototype, 'headers', { value: headers });
+  return ErrorWithHeaders as ErrorConstructor;
+}
+
+/** Seconds a client is asked to wait before retrying while the store is unreachable. */
+const STORE_RETRY_AFTER = { 'retry-after': '2' };
+
 export const TotalOverflowError = createError<[string]>(
   'FLOWS_ERR_TOTAL_OVERFLOW',
   'batch rejected: %s would pass 2^53-1 bytes; nothing of the batch was applied',
@@ -13,11 +27,12 @@ export const TooManyRecordsError = createError<[number]>(
   'batch has more than %d records; split it into smaller batches',
   413,
 );
-/** The store cannot be reached; the client should retry after `retryAfterSeconds`. */
-export const StoreUnavailableError = createError<[string]>(
+/** The store cannot be reached; the client should retry after Retry-After. The cause is logged, never sent. */
+export const StoreUnavailableError = createError<[reason: string, options?: { cause: unknown }]>(
   'FLOWS_ERR_STORE_UNAVAILABLE',
   'the flow store is unavailable (%s); nothing was applied, retry later',
   503,
+  withHeaders(STORE_RETRY_AFTER),
 );
 /** One message for a missing, malformed or unknown key, so a caller learns nothing about which keys exist. */
 export const UnauthorizedError = createError('FLOWS_ERR_UNAUTHORIZED', 'missing or invalid API key', 401);
@@ -53,4 +68,5 @@ export const CommitUnknownError = createError<[string]>(
   'FLOWS_ERR_COMMIT_UNKNOWN',
   'the database connection was lost while committing (%s); the batch may or may not be applied, check before resending',
   503,
+  withHeaders(STORE_RETRY_AFTER),
 );

@@ -1,8 +1,5 @@
 import { StoreUnavailableError } from '../../errors.js';
 
-/** Seconds a client is asked to wait before retrying when the database is unreachable. */
-export const RETRY_AFTER_SECONDS = 2;
-
 // SQLSTATEs worth another attempt: serialization failure, deadlock, the server shutting down or
 // starting up, too many connections, a lock or statement timeout (an overloaded database), and every
 // connection exception (class 08).
@@ -42,8 +39,5 @@ function kind(err: unknown): string {
 /** A transient failure becomes a 503 with Retry-After; anything else is left as is (a 500). */
 export function unavailable(err: unknown, doing: string): Error {
   if (!isTransient(err)) return err as Error;
-  return Object.assign(new StoreUnavailableError(`${kind(err)} while ${doing}`), {
-    headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
-    cause: err,
-  });
+  return new StoreUnavailableError(`${kind(err)} while ${doing}`, { cause: err });
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { CommitUnknownError, IdempotencyInFlightError, TotalOverflowError } from '../../errors.js';
 import type { CommitStats } from '../flow-store.js';
 import { mergeFlows, type PreparedBatch, type UpsertColumns } from './batch.js';
-import { isTransient, RETRY_AFTER_SECONDS, unavailable } from './errors.js';
+import { isTransient, unavailable } from './errors.js';
 import type { GroupItem } from './group-commit.js';
 import { ticketColumns } from './idempotency-keys.js';
 import { minuteColumns } from './minute-rows.js';
@@ -90,9 +90,7 @@ export class GroupWriter {
     } catch (err) {
       this.#o.log.warn({ err, outcomeUnknown }, 'database write failed after retries');
       if (outcomeUnknown && isTransient(err)) {
-        throw Object.assign(new CommitUnknownError('the database went away'), {
-          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
-        });
+        throw new CommitUnknownError('the database went away');
       }
       throw unavailable(err, 'writing flows');
     }
