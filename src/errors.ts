@@ -1,4 +1,5 @@
 import createError from '@fastify/error';
+import type { FlowKey } from './schemas/flow.js';
 
 /**
  * A base for errors that always carry the same HTTP headers (like Retry-After), so a thrower cannot
@@ -19,6 +20,12 @@ export const TotalOverflowError = createError<[string]>(
   'batch rejected: %s would pass 2^53-1 bytes; nothing of the batch was applied',
   422,
 );
+/** The overflow rejection naming its flow, worded the same by both stores; "a flow" when unknown. */
+export function totalOverflow(flow?: FlowKey): Error {
+  if (!flow) return new TotalOverflowError('a flow');
+  const { src_app, dest_app, vpc_id, hour } = flow;
+  return new TotalOverflowError(`flow ${JSON.stringify({ src_app, dest_app, vpc_id, hour })}`);
+}
 export const ValidationError = createError<[string]>('FLOWS_ERR_VALIDATION', '%s', 400);
 export const NotFoundError = createError<[string]>('FLOWS_ERR_NOT_FOUND', '%s', 404);
 export const InternalError = createError('FLOWS_ERR_INTERNAL', 'internal server error', 500);

@@ -45,6 +45,8 @@ export const FlowTotal = Type.Object(
   { description: 'exact totals of one flow in one hour', examples: [{ ...exampleRecord, bytes_tx: 300 }] },
 );
 export type FlowTotal = Static<typeof FlowTotal>;
+/** What tells one flow-hour from another. */
+export type FlowKey = Pick<FlowTotal, 'src_app' | 'dest_app' | 'vpc_id' | 'hour'>;
 
 export const FlowsQuery = Type.Object({ hour: Hour }, { additionalProperties: false });
 

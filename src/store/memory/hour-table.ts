@@ -1,3 +1,5 @@
+import { clearSlots, EMPTY, rebuildSlots } from './linear-probing.js';
+
 /**
  * The flows of one hour: an open-addressing hash table over interned (src, dest, vpc) ids. Each flow
  * is one 32-byte record in a single buffer, seen through two views: int32 src, dest, vpc, flow id,
@@ -6,7 +8,6 @@
  * 40 bytes per slot (about 42 per flow at 1M flows), against ~230 for a Map of objects keyed by
  * concatenated strings, and no allocation per record once the buffer has grown.
  */
-const EMPTY = -1;
 const INITIAL_FLOWS = 64;
 const FLOW_BYTES = 32;
 /** Int32s per flow in `keys`: src, dest, vpc, store-wide flow id, then the totals' 16 bytes. */
@@ -63,24 +64,16 @@ export class HourTable {
     return index;
   }
 
-  /**
-   * Forgets the flows from `count` on. Only valid for the most recently inserted flows: no flow
-   * inserted before them can have probed past their slots, so clearing those slots keeps every
-   * remaining probe chain intact.
-   */
+  /** Forgets the flows from `count` on; only the most recently inserted ones (see clearSlots). */
   truncate(count: number): void {
-    for (let index = this.count - 1; index >= count; index--) {
-      let slot = this.#slotHash(index) & this.#mask;
-      while (this.#slots[slot] !== index) slot = (slot + 1) & this.#mask;
-      this.#slots[slot] = EMPTY;
-    }
+    clearSlots(this.#slots, this.#mask, count, this.count, this.#hashOf);
     this.count = count;
   }
 
-  #slotHash(index: number): number {
+  readonly #hashOf = (index: number): number => {
     const k = index * KEY_INTS;
     return hash(this.keys[k], this.keys[k + 1], this.keys[k + 2]);
-  }
+  };
 
   #grow(): void {
     const capacity = (this.keys.length / KEY_INTS) * 2;
@@ -89,13 +82,8 @@ export class HourTable {
     this.keys = new Int32Array(flows);
     this.totals = new Float64Array(flows);
     // Load factor stays at or under 1/2, which keeps linear probes short.
-    this.#slots = new Int32Array(capacity * 2).fill(EMPTY);
+    this.#slots = rebuildSlots(capacity * 2, this.count, this.#hashOf);
     this.#mask = capacity * 2 - 1;
-    for (let index = 0; index < this.count; index++) {
-      let slot = this.#slotHash(index) & this.#mask;
-      while (this.#slots[slot] !== EMPTY) slot = (slot + 1) & this.#mask;
-      this.#slots[slot] = index;
-    }
   }
 }
 

@@ -6,7 +6,7 @@
  * over UTF-16 code units, which for printable ASCII are the bytes themselves. Each name's JSON form
  * (quoted, escaped, UTF-8) is kept in one byte pool: the fast path compares against it and GET copies it.
  */
-const EMPTY = -1;
+import { clearSlots, EMPTY, rebuildSlots } from './linear-probing.js';
 
 export const HASH_SEED = 0x811c9dc5;
 /** One FNV-1a step; the JSON scanner inlines the same formula. */
@@ -70,18 +70,13 @@ export class Interner {
     return this.#strings.length;
   }
 
-  /**
-   * Forgets the names interned from `size` on (those of a rejected batch). Linear probing keeps this
-   * exact: no remaining name was inserted after them, so none probed past their slots.
-   */
+  /** Forgets the names interned from `size` on (those of a rejected batch; see clearSlots). */
   truncate(size: number): void {
-    for (let id = this.#strings.length - 1; id >= size; id--) {
-      let slot = this.#hashes[id] & this.#mask;
-      while (this.#slots[slot] !== id) slot = (slot + 1) & this.#mask;
-      this.#slots[slot] = EMPTY;
-    }
+    clearSlots(this.#slots, this.#mask, size, this.#strings.length, this.#hashOf);
     this.#strings.length = size;
   }
+
+  readonly #hashOf = (id: number): number => this.#hashes[id];
 
   #add(value: string, hash: number, slot: number, json: Uint8Array): number {
     const id = this.#strings.length;
@@ -104,13 +99,8 @@ export class Interner {
   }
 
   #rehash(): void {
-    this.#slots = new Int32Array((this.#mask + 1) * 2).fill(EMPTY);
+    this.#slots = rebuildSlots((this.#mask + 1) * 2, this.#strings.length, this.#hashOf);
     this.#mask = this.#slots.length - 1;
-    for (let id = 0; id < this.#strings.length; id++) {
-      let slot = this.#hashes[id] & this.#mask;
-      while (this.#slots[slot] !== EMPTY) slot = (slot + 1) & this.#mask;
-      this.#slots[slot] = id;
-    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { TotalOverflowError } from '../../errors.js';
+import { totalOverflow } from '../../errors.js';
 import { type FlowRecord, type FlowTotal, MAX_TOTAL } from '../../schemas/flow.js';
 import type { MinuteWindow } from '../../window/minute-window.js';
 import type { FlowStore } from '../flow-store.js';
@@ -144,7 +144,7 @@ export class MemoryFlowStore implements FlowStore {
       const tx = totals[at] + batch.tx[i];
       const rx = totals[at + 1] + batch.rx[i];
       if (tx > MAX_TOTAL || rx > MAX_TOTAL) {
-        const error = new TotalOverflowError(this.#describe(batch, i));
+        const error = this.#overflow(batch, i);
         this.#undo(batch, i);
         this.#names.truncate(namesBefore);
         throw error;
@@ -193,14 +193,13 @@ export class MemoryFlowStore implements FlowStore {
     this.#tables.length = 0;
   }
 
-  #describe(batch: ColumnarBatch, i: number): string {
+  #overflow(batch: ColumnarBatch, i: number): Error {
     const names = this.#names;
-    const flow = {
+    return totalOverflow({
       src_app: names.string(batch.src[i]),
       dest_app: names.string(batch.dest[i]),
       vpc_id: names.string(batch.vpc[i]),
       hour: batch.hour[i],
-    };
-    return `flow ${JSON.stringify(flow)}`;
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { TotalOverflowError } from '../../errors.js';
+import { totalOverflow } from '../../errors.js';
 import type { IdempotencyTicket } from '../../idempotency/idempotency-store.js';
 import { type FlowRecord, MAX_TOTAL } from '../../schemas/flow.js';
 
@@ -26,10 +26,6 @@ export function flowKey(hour: number, src: string, dest: string, vpc: string): s
   return `${hour}\u0000${src}\u0000${dest}\u0000${vpc}`;
 }
 
-export function describeFlow(f: Pick<FlowDelta, 'hour' | 'src_app' | 'dest_app' | 'vpc_id'>): string {
-  return `flow ${JSON.stringify({ src_app: f.src_app, dest_app: f.dest_app, vpc_id: f.vpc_id, hour: f.hour })}`;
-}
-
 /**
  * Sums the batch per flow. A flow whose sum alone passes 2^53-1 can never be stored, so the batch is
  * rejected here without touching the database. Each addend is at most 2^53-1, so a sum past the limit
@@ -47,7 +43,7 @@ export function prepareBatch(
     if (flow) {
       flow.tx += r.bytes_tx;
       flow.rx += r.bytes_rx;
-      if (flow.tx > MAX_TOTAL || flow.rx > MAX_TOTAL) throw new TotalOverflowError(describeFlow(flow));
+      if (flow.tx > MAX_TOTAL || flow.rx > MAX_TOTAL) throw totalOverflow(flow);
     } else {
       flows.set(key, {
         key,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { TotalOverflowError } from '../../errors.js';
+import { totalOverflow } from '../../errors.js';
 import { MAX_TOTAL } from '../../schemas/flow.js';
-import { describeFlow, type UpsertColumns } from './batch.js';
+import type { UpsertColumns } from './batch.js';
 import { sqlState } from './errors.js';
 import { claimKeys, type TicketColumns } from './idempotency-keys.js';
 import { FENCE_LOCK } from './locks.js';
@@ -125,7 +125,7 @@ export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number
     }
     if (sqlState(err) === '23505' && (err as { constraint?: string }).constraint === 'flow_commits_pkey') return [];
     if (sqlState(err) === '23514' && !broken) throw await overflowError(client, job.flows);
-    if (sqlState(err) === '23514') throw new TotalOverflowError('a flow');
+    if (sqlState(err) === '23514') throw totalOverflow();
     throw err;
   } finally {
     // A connection that failed mid-transaction is discarded rather than handed to the next writer.
@@ -144,9 +144,9 @@ async function overflowError(client: pg.PoolClient, flows: UpsertColumns): Promi
       flows.tx,
       flows.rx,
     ]);
-    if (rows[0]) return new TotalOverflowError(describeFlow(rows[0]));
+    if (rows[0]) return totalOverflow(rows[0]);
   } catch {
     // The name of the flow is a courtesy; the rejection stands without it.
   }
-  return new TotalOverflowError('a flow');
+  return totalOverflow();
 }
