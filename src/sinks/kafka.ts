@@ -1,18 +1,8 @@
-import {
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  handleAll,
-  type IPolicy,
-  retry,
-  wrap,
-} from 'cockatiel';
-import { type Admin, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { MinuteCount, PublishedCount } from '../counts/minute-count.js';
-import { createKafka } from '../kafka/client.js';
+import type { MinuteCount } from '../counts/minute-count.js';
 import type { CountsSink, SinkStatus } from './counts-sink.js';
+import { type SendPolicy, sendPolicy } from './kafka-policy.js';
+import { KafkaSender } from './kafka-sender.js';
 import { Spool } from './spool.js';
 
 export interface KafkaSinkOptions {
@@ -29,13 +19,6 @@ export interface KafkaSinkOptions {
   flushTimeoutMs?: number;
 }
 
-const BREAKER_STATES: Record<CircuitState, NonNullable<SinkStatus['breaker']>> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'open',
-};
-
 /** Counts replayed per produce request after an outage. */
 const BATCH = 100;
 
@@ -47,14 +30,11 @@ const BATCH = 100;
  */
 export class KafkaCountsSink implements CountsSink {
   readonly #spool: Spool;
-  readonly #producer: Producer;
-  readonly #admin: Admin;
+  readonly #sender: KafkaSender;
   readonly #options: KafkaSinkOptions;
   readonly #log: Logger;
-  readonly #breaker;
-  readonly #policy: IPolicy;
+  readonly #send: SendPolicy;
   readonly #stop = new AbortController();
-  #connected = false;
   #down = false;
   #closing = false;
   #wake: (() => void) | undefined;
@@ -64,55 +44,34 @@ export class KafkaCountsSink implements CountsSink {
     this.#spool = spool;
     this.#options = options;
     this.#log = options.log.child({ component: 'kafka-sink', topic: options.topic });
-    const kafka = createKafka({
-      brokers: options.brokers,
-      clientId: `flowanalysis-${options.instance}`,
-      requestTimeoutMs: options.requestTimeoutMs,
-      log: this.#log,
-    });
-    this.#producer = kafka.producer({
-      // One request in flight keeps the minutes in order even when a request is retried. No
-      // idempotent producer: it needs a controller, which not every Kafka-protocol broker offers.
-      maxInFlightRequests: 1,
-      idempotent: false,
-      allowAutoTopicCreation: true,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // A produce that timed out may still be applied: repeating it is left to the retry policy,
-      // which first checks that the broker answers.
-      retry: { retries: 0 },
-    });
-    this.#producer.on(this.#producer.events.DISCONNECT, () => {
-      this.#connected = false;
-    });
-    this.#admin = kafka.admin({ retry: { retries: 0 } });
-
-    const backoff = { initialDelay: Math.min(100, options.retryMaxMs), maxDelay: options.retryMaxMs };
-    this.#breaker = circuitBreaker(handleAll, {
-      halfOpenAfter: new ExponentialBackoff({ ...backoff, initialDelay: Math.min(1_000, options.retryMaxMs) }),
-      breaker: new ConsecutiveBreaker(2),
-    });
-    // Logged once per outage: a failed re-test breaks the circuit again, and says nothing new.
-    this.#breaker.onBreak(() => {
-      if (this.#down) return;
-      this.#down = true;
-      this.#log.warn(
-        { spooled: this.#spool.size, spool: options.spoolPath },
-        'Kafka unreachable; counts wait in the spool',
-      );
-    });
-    this.#breaker.onReset(() => {
-      this.#down = false;
-      this.#log.info({ spooled: this.#spool.size }, 'Kafka reachable again');
-    });
-    // Unlimited attempts: a count leaves the spool only for Kafka; shutdown ends the attempts.
-    const retries = retry(handleAll, { backoff: new ExponentialBackoff(backoff) });
-    retries.onRetry((reason) => {
+    this.#sender = new KafkaSender({ ...options, clientId: `flowanalysis-${options.instance}`, log: this.#log });
+    this.#send = sendPolicy(options.retryMaxMs, {
+      // Logged once per outage: a failed re-test breaks the circuit again, and says nothing new.
+      onBreak: () => {
+        if (this.#down) return;
+        this.#down = true;
+        this.#log.warn(
+          { spooled: spool.size, spool: options.spoolPath },
+          'Kafka unreachable; counts wait in the spool',
+        );
+      },
+      onReset: () => {
+        this.#down = false;
+        this.#log.info({ spooled: spool.size }, 'Kafka reachable again');
+      },
       // During shutdown a failure means Kafka will not take the counts now: they stay spooled.
-      if (this.#closing) this.#stop.abort();
-      else this.#log.debug({ err: 'error' in reason ? reason.error : undefined }, 'Kafka send failed; will retry');
+      onRetry: (err) => {
+        if (this.#closing) this.#stop.abort();
+        else this.#log.debug({ err }, 'Kafka send failed; will retry');
+      },
     });
-    this.#policy = wrap(retries, this.#breaker);
     this.#loop = this.#run();
+  }
+
+  /** Start-up only reads the local spool; Kafka is contacted in the background, so a Kafka outage never delays it. */
+  static async open(options: KafkaSinkOptions): Promise<KafkaCountsSink> {
+    const spool = await Spool.open(options.spoolPath, options.instance, options.log);
+    return new KafkaCountsSink(spool, options);
   }
 
   /** Counts not yet acknowledged by Kafka. */
@@ -124,16 +83,10 @@ export class KafkaCountsSink implements CountsSink {
   status(): SinkStatus {
     return {
       kind: 'kafka',
-      kafkaConnected: this.#connected && !this.#down,
-      breaker: BREAKER_STATES[this.#breaker.state],
+      kafkaConnected: this.#sender.connected && !this.#down,
+      breaker: this.#send.breakerState(),
       spoolSize: this.#spool.size,
     };
-  }
-
-  /** Start-up only reads the local spool; Kafka is contacted in the background, so a Kafka outage never delays it. */
-  static async open(options: KafkaSinkOptions): Promise<KafkaCountsSink> {
-    const spool = await Spool.open(options.spoolPath, options.instance, options.log);
-    return new KafkaCountsSink(spool, options);
   }
 
   /** Resolves when the count is durably spooled; sending to Kafka happens after, in order. */
@@ -164,7 +117,7 @@ export class KafkaCountsSink implements CountsSink {
         'Kafka did not take every count before shutdown; the next start sends them',
       );
     }
-    await Promise.allSettled([this.#producer.disconnect(), this.#admin.disconnect()]);
+    await this.#sender.disconnect();
   }
 
   async #run(): Promise<void> {
@@ -179,7 +132,7 @@ export class KafkaCountsSink implements CountsSink {
       }
       const batch = this.#spool.peek(BATCH);
       try {
-        await this.#policy.execute(() => this.#send(batch), signal);
+        await this.#send.policy.execute(() => this.#sender.send(batch), signal);
       } catch (err) {
         // Only shutdown ends the retries.
         if (!signal.aborted) this.#log.error({ err }, 'unexpected end of Kafka retries');
@@ -194,27 +147,5 @@ export class KafkaCountsSink implements CountsSink {
         return;
       }
     }
-  }
-
-  async #send(batch: PublishedCount[]): Promise<void> {
-    // A metadata round trip first: a broker that hangs (rather than refuses) would append a produce
-    // request that timed out here once it wakes up, and each retry with it, as repeats. A metadata
-    // request that times out leaves nothing behind, so only a hang that starts between the two
-    // requests can repeat a count.
-    await this.#admin.connect();
-    await this.#admin.describeCluster();
-    if (!this.#connected) {
-      await this.#producer.connect();
-      this.#connected = true;
-    }
-    await this.#producer.send({
-      topic: this.#options.topic,
-      acks: -1,
-      timeout: this.#options.requestTimeoutMs,
-      // One partition, so every consumer reads the minutes in the order they were counted; the key
-      // (the minute) lets consumers drop repeats.
-      messages: batch.map((count) => ({ key: count.minute, value: JSON.stringify(count), partition: 0 })),
-    });
-    this.#log.debug({ sent: batch.length, first: batch[0]?.minute }, 'counts sent to Kafka');
   }
 }

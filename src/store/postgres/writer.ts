@@ -1,59 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { totalOverflow } from '../../errors.js';
-import { MAX_TOTAL } from '../../schemas/flow.js';
 import type { UpsertColumns } from './batch.js';
 import { sqlState } from './errors.js';
 import { claimKeys, type TicketColumns } from './idempotency-keys.js';
 import { FENCE_LOCK } from './locks.js';
 import type { MinuteColumns } from './minute-rows.js';
-
-// The commit marker comes first, before the Idempotency-Keys are claimed: a retry of a job whose first
-// attempt committed must stop at the duplicate marker, not be refused by the keys that attempt wrote.
-const START_SQL = `
-WITH marker AS (INSERT INTO flow_commits (id) VALUES ($2))
-SELECT pg_advisory_xact_lock_shared($1)`;
-
-// One statement, so one round trip: the totals, and the minute keys and stats. The
-// totals rows arrive in the caller's key order; minute keys are ordered here, for the same reason: two
-// transactions locking the same rows in the same order wait for each other instead of deadlocking.
-// A window already closed by the emitter (a batch that arrived just before the boundary but commits
-// after the count) is moved to the next open window, so every record is counted exactly once.
-const WRITE_SQL = `
-WITH fence AS (
-  SELECT closed_through FROM flow_count_state WHERE id
-), totals AS (
-  INSERT INTO flow_totals AS t (hour, src_app, dest_app, vpc_id, bytes_tx, bytes_rx)
-  SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-  ON CONFLICT (hour, src_app, dest_app, vpc_id)
-  DO UPDATE SET bytes_tx = t.bytes_tx + EXCLUDED.bytes_tx, bytes_rx = t.bytes_rx + EXCLUDED.bytes_rx
-), minute_keys AS (
-  INSERT INTO flow_minute_keys (minute, hour, src_app, dest_app, vpc_id)
-  SELECT DISTINCT greatest(k.minute, f.closed_through + $7), k.hour, k.src_app, k.dest_app, k.vpc_id
-  FROM unnest($8::bigint[], $9::int[], $10::text[], $11::text[], $12::text[])
-    AS k(minute, hour, src_app, dest_app, vpc_id)
-  LEFT JOIN fence f ON true
-  ORDER BY 1, 2, 3, 4, 5
-  ON CONFLICT DO NOTHING
-), minute_stats AS (
-  INSERT INTO flow_minute_stats AS s (minute, instance, records, bytes_tx, bytes_rx)
-  SELECT greatest(m.minute, f.closed_through + $7), $13, sum(m.records), sum(m.tx), sum(m.rx)
-  FROM unnest($14::bigint[], $15::bigint[], $16::numeric[], $17::numeric[]) AS m(minute, records, tx, rx)
-  LEFT JOIN fence f ON true
-  GROUP BY 1
-  ON CONFLICT (minute, instance) DO UPDATE
-  SET records = s.records + EXCLUDED.records, bytes_tx = s.bytes_tx + EXCLUDED.bytes_tx,
-      bytes_rx = s.bytes_rx + EXCLUDED.bytes_rx
-)
-SELECT 1`;
-
-const OVERFLOWING_FLOW_SQL = `
-SELECT u.hour, u.src_app, u.dest_app, u.vpc_id
-FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-  AS u(hour, src_app, dest_app, vpc_id, tx, rx)
-JOIN flow_totals t USING (hour, src_app, dest_app, vpc_id)
-WHERE t.bytes_tx + u.tx > ${MAX_TOTAL} OR t.bytes_rx + u.rx > ${MAX_TOTAL}
-LIMIT 1`;
+import { OVERFLOWING_FLOW_SQL, START_SQL, WRITE_SQL } from './write-statements.js';
 
 export interface WriteJob {
   /** Reused by every attempt of the same job: a retry after an unknown commit outcome cannot apply it twice. */
