@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowRecord, FlowTotal } from '../../src/schemas/flow.js';
-import { build, record, seededRandom } from '../support/helper.js';
+import type { FlowRecord, FlowTotal } from '../../../src/schemas/flow.js';
+import { build, record, seededRandom } from '../../support/helper.js';
 
 // Real HTTP on an ephemeral port, so requests interleave as they would from many agents.
 const { app } = build();

@@ -2,9 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ApiKeys, loadApiKeys } from '../src/auth/api-keys.js';
-import { ConfigError } from '../src/config.js';
-import { build, record, testConfig } from './support/helper.js';
+import { ApiKeys, loadApiKeys } from '../../../src/auth/api-keys.js';
+import { ConfigError } from '../../../src/config.js';
+import { build, record, testConfig } from '../../support/helper.js';
 
 const INGEST = 'ingest-key-0123456789abcdef';
 const QUERY = 'query-key-0123456789abcdef';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import type { buildApp } from '../src/app.js';
-import { ApiKeys } from '../src/auth/api-keys.js';
-import { ControllableStore } from './support/controllable-store.js';
-import { build, record, testConfig } from './support/helper.js';
+import type { buildApp } from '../../../src/app.js';
+import { ApiKeys } from '../../../src/auth/api-keys.js';
+import { ControllableStore } from '../../support/controllable-store.js';
+import { build, record, testConfig } from '../../support/helper.js';
 
 const batch = [record(), record({ src_app: 'baz', bytes_tx: 7 })];
 const other = [record({ bytes_tx: 1 })];

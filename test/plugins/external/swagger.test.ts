@@ -1,8 +1,8 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ApiKeys } from '../src/auth/api-keys.js';
-import { build, testConfig } from './support/helper.js';
+import { ApiKeys } from '../../../src/auth/api-keys.js';
+import { build, testConfig } from '../../support/helper.js';
 
 /** Every route the app serves, as the router has it, except the UI's own files and HEAD twins. */
 function collectRoutes(app: ReturnType<typeof build>['app']) {

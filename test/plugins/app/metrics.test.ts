@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import type { buildApp } from '../src/app.js';
-import type { CountsSink, SinkStatus } from '../src/sinks/counts-sink.js';
-import type { CommitStats } from '../src/store/flow-store.js';
-import { ControllableStore } from './support/controllable-store.js';
-import { build, record } from './support/helper.js';
+import type { buildApp } from '../../../src/app.js';
+import type { CountsSink, SinkStatus } from '../../../src/sinks/counts-sink.js';
+import type { CommitStats } from '../../../src/store/flow-store.js';
+import { ControllableStore } from '../../support/controllable-store.js';
+import { build, record } from '../../support/helper.js';
 
 /** Reads one sample (`name{labels} value`) out of the Prometheus text; undefined when absent. */
 function sample(text: string, series: string): number | undefined {

@@ -2,11 +2,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { buildApp } from '../src/app.js';
-import type { CountsSink, SinkStatus } from '../src/sinks/counts-sink.js';
-import { FileCountsSink } from '../src/sinks/file.js';
-import { ControllableStore } from './support/controllable-store.js';
-import { build, silentLogger } from './support/helper.js';
+import type { buildApp } from '../../src/app.js';
+import type { CountsSink, SinkStatus } from '../../src/sinks/counts-sink.js';
+import { FileCountsSink } from '../../src/sinks/file.js';
+import { ControllableStore } from '../support/controllable-store.js';
+import { build, silentLogger } from '../support/helper.js';
 
 /** Stands in for the Kafka sink (another branch) to show /ready never fails on Kafka alone. */
 class DisconnectedKafkaSink implements CountsSink {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { buildApp } from '../../src/app.js';
-import type { FlowStore } from '../../src/store/flow-store.js';
-import { MemoryFlowStore } from '../../src/store/memory/memory-store.js';
-import { MinuteWindow } from '../../src/window/minute-window.js';
-import { build, record, testConfig } from '../support/helper.js';
+import type { buildApp } from '../../../src/app.js';
+import type { FlowStore } from '../../../src/store/flow-store.js';
+import { MemoryFlowStore } from '../../../src/store/memory/memory-store.js';
+import { MinuteWindow } from '../../../src/window/minute-window.js';
+import { build, record, testConfig } from '../../support/helper.js';
 
 /** The memory store behind only the FlowStore methods every store has: the generic path. */
 function genericOnly(store: MemoryFlowStore): FlowStore {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, test } from 'vitest';
-import { build, record, testConfig } from './support/helper.js';
+import { build, record, testConfig } from '../../support/helper.js';
 
 describe('load shedding', () => {
   // Any live process uses more than one byte of heap, so this bound is always exceeded: the service

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import type { buildApp } from '../src/app.js';
-import { IdempotencyInFlightError } from '../src/errors.js';
-import type { IdempotencyOutcome, IdempotencyStore } from '../src/idempotency/idempotency-store.js';
-import type { FlowRecord } from '../src/schemas/flow.js';
-import type { IngestOptions } from '../src/store/flow-store.js';
-import { ControllableStore } from './support/controllable-store.js';
-import { build, record } from './support/helper.js';
+import type { buildApp } from '../../../src/app.js';
+import { IdempotencyInFlightError } from '../../../src/errors.js';
+import type { IdempotencyOutcome, IdempotencyStore } from '../../../src/idempotency/idempotency-store.js';
+import type { FlowRecord } from '../../../src/schemas/flow.js';
+import type { IngestOptions } from '../../../src/store/flow-store.js';
+import { ControllableStore } from '../../support/controllable-store.js';
+import { build, record } from '../../support/helper.js';
 
 interface Row {
   bodyHash: string;

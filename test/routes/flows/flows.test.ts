@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { build, record, testConfig } from '../support/helper.js';
+import { build, record, testConfig } from '../../support/helper.js';
 
 let ctx: ReturnType<typeof build>;
 beforeEach(() => {

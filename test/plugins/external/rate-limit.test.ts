@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ApiKeys } from '../src/auth/api-keys.js';
-import { build, record, testConfig } from './support/helper.js';
+import { ApiKeys } from '../../../src/auth/api-keys.js';
+import { build, record, testConfig } from '../../support/helper.js';
 
 const A = 'agent-a-0123456789abcdef';
 const B = 'agent-b-0123456789abcdef';
