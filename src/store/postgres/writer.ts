@@ -43,12 +43,7 @@ export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number
     }
     const { flows, minutes: m } = job;
     await client.query(WRITE_SQL, [
-      flows.hour,
-      flows.src,
-      flows.dest,
-      flows.vpc,
-      flows.tx,
-      flows.rx,
+      ...upsertParams(flows),
       intervalMs,
       m.keyMinute,
       m.keyHour,
@@ -89,17 +84,15 @@ export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number
 /** Names a flow that would pass 2^53-1, for the 422 message; read after the rollback, best effort. */
 async function overflowError(client: pg.PoolClient, flows: UpsertColumns): Promise<Error> {
   try {
-    const { rows } = await client.query(OVERFLOWING_FLOW_SQL, [
-      flows.hour,
-      flows.src,
-      flows.dest,
-      flows.vpc,
-      flows.tx,
-      flows.rx,
-    ]);
+    const { rows } = await client.query(OVERFLOWING_FLOW_SQL, upsertParams(flows));
     if (rows[0]) return totalOverflow(rows[0]);
   } catch {
     // The name of the flow is a courtesy; the rejection stands without it.
   }
   return totalOverflow();
+}
+
+/** $1 to $6 of both WRITE_SQL and OVERFLOWING_FLOW_SQL. */
+function upsertParams(flows: UpsertColumns): unknown[] {
+  return [flows.hour, flows.src, flows.dest, flows.vpc, flows.tx, flows.rx];
 }
