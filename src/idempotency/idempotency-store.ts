@@ -26,16 +26,16 @@ export interface IdempotencyTicket {
  * Completed idempotent requests. Requests still in flight are tracked per instance by the plugin;
  * a store shared by several instances detects a concurrent one through its own transaction instead.
  *
- * A persistent FlowStore provides one as `FlowStore.idempotency` and, in `ingest(records, { idempotency })`:
+ * A persistent backend provides one as `StoreBackend.idempotency`, and its store, in
+ * `ingest(records, { idempotency })`:
  * - inserts (key, bodyHash, records.length, expiresAt) in the batch's own transaction, so the key exists
- *   exactly when the batch does (with group commit: a savepoint per batch, so one refused batch does not
- *   fail the others in its group);
+ *   exactly when the batch does (with group commit, a refused batch does not fail the others in its group);
  * - on a unique-key conflict with a live row (committed, or uncommitted in another transaction: the
  *   insert waits for it) applies nothing and throws IdempotencyInFlightError (409); the caller's retry
  *   then finds the committed row through `get`. An expired row may be overwritten;
  * - `get` reads committed, unexpired rows and answers `{ statusCode: 200, payload: '{"accepted":N}' }`,
  *   the only success POST /flows has; `put` does nothing; expired rows are purged in the background.
- * test/idempotency-shared-store.test.ts plays this contract with the in-memory store.
+ * test/plugins/app/idempotency-shared-store.test.ts plays this contract with the in-memory store.
  */
 export interface IdempotencyStore {
   /** The recorded outcome for `key`, unless none was recorded or it has expired. */

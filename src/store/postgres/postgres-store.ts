@@ -40,7 +40,10 @@ export class PostgresFlowStore implements FlowStore {
   readonly #pageSize: number;
   readonly #committer: GroupCommitter<PreparedBatch>;
   readonly #commitListeners: ((commit: CommitStats) => void)[] = [];
-  /** Idempotency-Keys, written with their batches: they hold across instances and restarts. */
+  /**
+   * Idempotency-Keys, written with their batches: they hold across instances and restarts. Not part of
+   * FlowStore: openPostgresBackend hands it to the app as `StoreBackend.idempotency`.
+   */
   readonly idempotency: PgIdempotencyStore;
   // Serialization failures, deadlocks and lost connections get a few more tries, with backoff, before a 503.
   readonly #retry: IPolicy = retry(handleWhen(isTransient), {
@@ -92,6 +95,7 @@ export class PostgresFlowStore implements FlowStore {
     await this.#committer.submit(prepareBatch(records, minute, ticket), records.length);
   }
 
+  /** Each committed group, for the metrics (handed to the app as `StoreBackend.observeCommits`). */
   observeCommits(listener: (commit: CommitStats) => void): void {
     this.#commitListeners.push(listener);
   }
