@@ -38,14 +38,7 @@ const scheduler = new RotationScheduler({
   log,
   counter: backend.counter,
 });
-const app = buildApp({
-  config,
-  backend,
-  logger: log,
-  scheduler,
-  sink,
-  apiKeys,
-});
+const app = buildApp({ config, backend, logger: log, scheduler, sink, apiKeys });
 
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error');

@@ -121,9 +121,6 @@ function replay(reply: FastifyReply, outcome: IdempotencyOutcome, bodyHash: stri
     .send(outcome.response.payload);
 }
 
-// After auth: a key is scoped to the caller's API key, so two tenants never share one.
-export default fp(idempotency, { name: 'idempotency', fastify: '5.x', dependencies: ['auth'] });
-
 /**
  * Hashing the parsed body makes a retry with different whitespace the same request, as it should be.
  * POST /flows hands its body over as raw bytes; a body that is not JSON is hashed as it is (it gets a 400).
@@ -142,3 +139,6 @@ function hookList<T>(hooks: T | T[] | undefined): T[] {
   if (hooks === undefined) return [];
   return Array.isArray(hooks) ? hooks : [hooks];
 }
+
+// After auth: a key is scoped to the caller's API key, so two tenants never share one.
+export default fp(idempotency, { name: 'idempotency', fastify: '5.x', dependencies: ['auth'] });
