@@ -12,7 +12,8 @@ export interface PgPoolOptions {
 
 const INT8_OID = 20;
 const SCHEMA_LOCK = 0x666c6f77; // "flow": serializes schema set-up between instances starting together.
-const SCHEMA_FILE = new URL('../../volumes/postgress/init.sql', import.meta.url);
+// Next to the module in src/ and, copied by the build, in dist/.
+const SCHEMA_FILE = new URL('./postgres/schema.sql', import.meta.url);
 
 /** BIGINT columns come back as JS numbers; the schema's CHECKs keep totals exact, this double-checks. */
 function parseInt8(text: string): number {
@@ -52,7 +53,7 @@ export function createPool({ connectionString, max, timeoutMs, onIdleError }: Pg
   return pool;
 }
 
-/** Applies volumes/postgress/init.sql; idempotent, and safe when several instances start at once. */
+/** Applies postgres/schema.sql; idempotent, and safe when several instances start at once. */
 export async function applySchema(pool: pg.Pool): Promise<void> {
   const sql = await readFile(SCHEMA_FILE, 'utf8');
   const client = await pool.connect();
