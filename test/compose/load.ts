@@ -102,3 +102,30 @@ export async function runWriters(baseUrl: string, options: LoadOptions): Promise
   );
   return run;
 }
+
+export interface Reads {
+  ok: number;
+  failed: string[];
+}
+
+/** Reads `url` over and over until stopped; every answer but a 200 is a failure. */
+export function startReader(url: string): { stop: () => Promise<Reads> } {
+  const reads: Reads = { ok: 0, failed: [] };
+  let reading = true;
+  const loop = (async () => {
+    while (reading) {
+      const res = await fetch(url, { signal: AbortSignal.timeout(15_000) }).catch(String);
+      if (typeof res === 'string') reads.failed.push(res);
+      else if (res.status !== 200) reads.failed.push(`${res.status} ${await res.text()}`);
+      else await res.arrayBuffer().then(() => reads.ok++);
+      await sleep(20);
+    }
+  })();
+  return {
+    stop: async () => {
+      reading = false;
+      await loop;
+      return reads;
+    },
+  };
+}

@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { readmeExamples } from '../support/readme-examples.js';
-import { postUntilAcknowledged, runWriters, storedTotals, sumTotals, writerBatch } from './load.js';
+import { postUntilAcknowledged, runWriters, startReader, storedTotals, sumTotals, writerBatch } from './load.js';
 import {
   brokerLog,
   compose,
@@ -16,6 +15,7 @@ import {
   docker,
   eventually,
   ipAddress,
+  occupyFreedAddress,
   stackDir,
   waitHealthy,
 } from './stack.js';
@@ -135,17 +135,7 @@ describe('docker compose --profile scale up', () => {
     stoppedAddress = await ipAddress(stopped);
     let stop: Promise<string> | undefined;
     let stoppedAt = Number.POSITIVE_INFINITY;
-    let writing = true;
-    const reads = { ok: 0, failed: [] as string[] };
-    const reader = (async () => {
-      while (writing) {
-        const res = await fetch(`${balancer}/flows?hour=700`, { signal: AbortSignal.timeout(15_000) }).catch(String);
-        if (typeof res === 'string') reads.failed.push(res);
-        else if (res.status !== 200) reads.failed.push(`${res.status} ${await res.text()}`);
-        else await res.arrayBuffer().then(() => reads.ok++);
-        await sleep(20);
-      }
-    })();
+    const reader = startReader(`${balancer}/flows?hour=700`);
     const run = await runWriters(balancer, {
       writers: 6,
       batchSize: 10,
@@ -160,8 +150,7 @@ describe('docker compose --profile scale up', () => {
         });
       },
     });
-    writing = false;
-    await reader;
+    const reads = await reader.stop();
     await stop;
     expect((await docker(['inspect', '-f', '{{.State.Running}}', stopped])).trim()).toBe('false');
     expect(reads.failed).toEqual([]);
@@ -171,23 +160,7 @@ describe('docker compose --profile scale up', () => {
   });
 
   it('sends traffic again to the replica restarted at a new address', async () => {
-    const network = (
-      await docker(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}', nginx])
-    ).trim();
-    // A container that may take the freed address, so the replica comes back with another one.
-    const holder = (
-      await docker([
-        'run',
-        '-d',
-        '--label',
-        'flowanalysis.compose-test',
-        '--network',
-        network,
-        'debian:bookworm-slim',
-        'sleep',
-        '600',
-      ])
-    ).trim();
+    const holder = await occupyFreedAddress(nginx);
     try {
       await docker(['start', stopped]);
       const address = await ipAddress(stopped);

@@ -54,6 +54,19 @@ export async function ipAddress(container: string): Promise<string> {
   ).trim();
 }
 
+/**
+ * Starts a container on `neighbour`'s network that may take an address a stopped container freed, so that
+ * container comes back with another one. Returns its id; remove it with `docker rm -f`.
+ */
+export async function occupyFreedAddress(neighbour: string): Promise<string> {
+  const networks = '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{end}}';
+  const network = (await docker(['inspect', '-f', networks, neighbour])).trim();
+  const label = 'flowanalysis.compose-test'; // harness.sh down removes what carries it, should a test not
+  return (
+    await docker(['run', '-d', '--label', label, '--network', network, 'debian:bookworm-slim', 'sleep', '600'])
+  ).trim();
+}
+
 export async function waitHealthy(container: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let status = '';
