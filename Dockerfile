@@ -1,20 +1,20 @@
-# syntax=docker/dockerfile:1
 # Flow aggregation service. Build: docker build -t flowanalysis . ; run: docker compose up -d
 
-# Compiles the TypeScript with the dev dependencies, which never reach the final image.
+# Compiles the TypeScript with the dev dependencies, which never reach the final image. `npm ci` applies
+# patches/ to the dependencies (patch-package, a dev dependency, runs as postinstall).
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# Also copies the PostgreSQL schema next to the store's module in dist/.
 RUN npm run build
 
-# Production dependencies only, installed apart so the final image holds nothing else.
-FROM node:24-slim AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Production dependencies only: the patched tree of the build stage without its dev dependencies.
+FROM build AS deps
+RUN npm prune --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production \

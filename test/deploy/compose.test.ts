@@ -16,6 +16,10 @@ type Service = {
   user?: string;
 };
 
+/** Compose's own interpolation: the caller's variable, else the default. */
+const variable = (name: string, fallback: string | number | boolean) => ['$', `{${name}:-${fallback}}`].join('');
+const interpolated = (name: string, host: number, container: number) => `${variable(name, host)}:${container}`;
+
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
@@ -40,15 +44,17 @@ describe('docker-compose.yml', () => {
       POSTGRES_PASSWORD: 'password',
       POSTGRES_DB: 'mydb',
     });
-    expect(db.ports).toEqual(['5432:5432']);
+    expect(db.ports).toEqual([interpolated('DB_PORT', 5432, 5432)]);
     expect(db.volumes).toEqual([
       './volumes/postgress/postgress_data:/var/lib/postgresql/data',
       './src/store/postgres/schema.sql:/docker-entrypoint-initdb.d/init.sql:ro',
     ]);
+    // The file the service applies at start-up is the one mounted (src/store/pg-pool.ts reads it there).
+    expect(existsSync('src/store/postgres/schema.sql')).toBe(true);
     expect(db.healthcheck?.test.join(' ')).toContain('pg_isready');
   });
 
-  it('runs Apache Kafka in KRaft mode with listeners on 9092 (network) and 9094 (host)', () => {
+  it('runs Apache Kafka in KRaft mode with listeners on 9092 (network) and 9094 (host, KAFKA_PORT)', () => {
     expect(kafka.image).toMatch(/^apache\/kafka:\d/);
     const env = kafka.environment ?? {};
     expect(env.KAFKA_PROCESS_ROLES).toBe('broker,controller');
@@ -56,18 +62,21 @@ describe('docker-compose.yml', () => {
     expect(env.KAFKA_LISTENERS).toContain(':9092');
     expect(env.KAFKA_LISTENERS).toContain(':9094');
     expect(env.KAFKA_ADVERTISED_LISTENERS).toContain('kafka:9092');
-    expect(env.KAFKA_ADVERTISED_LISTENERS).toContain('localhost:9094');
-    expect(kafka.ports).toEqual(['9094:9094']);
+    // Host programs are told the published port, whatever KAFKA_PORT makes it.
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toContain(`EXTERNAL://localhost:${variable('KAFKA_PORT', 9094)}`);
+    expect(kafka.ports).toEqual([interpolated('KAFKA_PORT', 9094, 9094)]);
     expect(kafka.volumes).toEqual([`./volumes/kafka/kafka_data:${env.KAFKA_LOG_DIRS}`]);
     expect(kafka.healthcheck?.test.join(' ')).toContain('--bootstrap-server localhost:9092');
   });
 
   it('builds flowanalysis from the Dockerfile, wired to db and kafka, in memory unless INMEMORY says otherwise', () => {
     expect(flowanalysis.build).toBe('.');
-    expect(flowanalysis.ports).toEqual(['8080:8080']);
+    expect(flowanalysis.ports).toEqual([interpolated('HTTP_PORT', 8080, 8080)]);
     expect(flowanalysis.environment).toMatchObject({
       // Compose's own interpolation: true unless the caller's INMEMORY says otherwise.
-      INMEMORY: ['$', '{INMEMORY:-true}'].join(''),
+      INMEMORY: variable('INMEMORY', true),
+      ROTATION_INTERVAL_MS: variable('ROTATION_INTERVAL_MS', 60000),
+      LOG_LEVEL: variable('LOG_LEVEL', 'info'),
       DATABASE_URL: 'postgres://postgres:password@db:5432/mydb',
       KAFKA_BROKERS: 'kafka:9092',
       KAFKA_TOPIC: 'flow-counts',
@@ -92,11 +101,10 @@ describe('docker-compose.yml', () => {
     });
     expect(replica.depends_on).toMatchObject({ db: { condition: 'service_healthy' } });
     expect(nginx.image).toMatch(/^nginx:/);
-    expect(nginx.ports).toEqual(['8081:80']);
+    expect(nginx.ports).toEqual([interpolated('NGINX_PORT', 8081, 80)]);
     const [mount] = nginx.volumes ?? [];
     const [hostPath] = mount.split(':');
-    expect(existsSync(hostPath)).toBe(true);
-    expect(readFileSync(hostPath, 'utf8')).toContain('server flowanalysis-replica:8080;');
+    expect(hostPath).toBe('./deploy/nginx/nginx.conf');
     expect(nginx.depends_on).toEqual({ 'flowanalysis-replica': { condition: 'service_healthy' } });
   });
 
@@ -107,5 +115,11 @@ describe('docker-compose.yml', () => {
     const [schema] = (db.volumes ?? [])[1].split(':');
     expect(readFileSync(schema, 'utf8')).toContain('CREATE TABLE IF NOT EXISTS flow_totals');
     expect(ignored.some((line) => line.includes('.sql') || line === 'src/')).toBe(false);
+  });
+
+  it('publishes no fixed host port: each one has a variable with the documented default', () => {
+    const published = Object.values(compose.services).flatMap((service) => service.ports ?? []);
+    expect(published).toHaveLength(4);
+    for (const port of published) expect(port).toMatch(/^\$\{[A-Z_]+_PORT:-\d+\}:\d+$/);
   });
 });
