@@ -37,6 +37,9 @@ function describeBodyError(error: ErrorObject): string {
       return `${where}: missing field "${error.params.missingProperty}"`;
     case 'additionalProperties':
       return `${where}: unknown field "${error.params.additionalProperty}"`;
+    case 'pattern':
+      // The names' only pattern (schemas/flow.ts NAME_PATTERN), said in words.
+      return `${where}: field "${field}" must not contain NUL or an unpaired UTF-16 surrogate`;
     default:
       return `${where}: field "${field}" ${error.message}`;
   }
