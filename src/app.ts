@@ -96,7 +96,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.register(auth, { apiKeys });
   app.register(rateLimit, { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
-  app.register(metrics, { store, sink, observeCommits: backend.observeCommits });
+  app.register(metrics, {
+    store,
+    sink,
+    observeCommits: backend.observeCommits,
+    storeBreaker: backend.breakerState,
+  });
   app.register(idempotency, {
     store:
       backend.idempotency ??

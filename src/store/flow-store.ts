@@ -53,6 +53,9 @@ export interface CommitStats {
 
 export type ObserveCommits = (listener: (commit: CommitStats) => void) => void;
 
+/** A store's circuit breaker around its database: `open` while it fails fast (metrics only). */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
 /** A storage backend as start-up wires it: the store and what comes with it, each passed where it is used. */
 export interface StoreBackend {
   store: FlowStore;
@@ -65,4 +68,6 @@ export interface StoreBackend {
   idempotency?: IdempotencyStore;
   /** Reports each group commit (PostgreSQL), for the commit metrics. */
   observeCommits?: ObserveCommits;
+  /** The circuit breaker around the database (PostgreSQL), for the metrics. */
+  breakerState?: () => BreakerState;
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { FlowMetrics } from '../../metrics/flow-metrics.js';
 import type { CountsSink } from '../../sinks/counts-sink.js';
-import type { FlowStore, ObserveCommits } from '../../store/flow-store.js';
+import type { BreakerState, FlowStore, ObserveCommits } from '../../store/flow-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,11 +15,16 @@ export interface MetricsOptions {
   store: Pick<FlowStore, 'flowCount'>;
   sink: CountsSink | undefined;
   observeCommits: ObserveCommits | undefined;
+  /** The store's circuit breaker, when it has one. */
+  storeBreaker?: () => BreakerState;
 }
 
 /** Request latency and rejections for every route; the registry is served by routes/metrics.ts. */
-const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { store, sink, observeCommits }) => {
-  const metrics = new FlowMetrics(store, sink, observeCommits);
+const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (
+  app,
+  { store, sink, observeCommits, storeBreaker },
+) => {
+  const metrics = new FlowMetrics(store, sink, observeCommits, storeBreaker);
   app.decorate('metrics', metrics);
 
   // Callback-style hooks: they run on every request, and an async one would cost a promise each time.

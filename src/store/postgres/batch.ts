@@ -13,9 +13,8 @@ export interface FlowDelta {
   rx: number;
 }
 
-/** A batch ready to write: its flows, the window it arrived in (for the minute counts), its Idempotency-Key. */
+/** A batch ready to write: its flows and its Idempotency-Key. */
 export interface PreparedBatch {
-  minute: number;
   records: number;
   flows: Map<string, FlowDelta>;
   ticket?: IdempotencyTicket;
@@ -31,11 +30,7 @@ export function flowKey(hour: number, src: string, dest: string, vpc: string): s
  * rejected here without touching the database. Each addend is at most 2^53-1, so a sum past the limit
  * is still seen as past it after floating-point rounding.
  */
-export function prepareBatch(
-  records: readonly FlowRecord[],
-  minute: number,
-  ticket?: IdempotencyTicket,
-): PreparedBatch {
+export function prepareBatch(records: readonly FlowRecord[], ticket?: IdempotencyTicket): PreparedBatch {
   const flows = new Map<string, FlowDelta>();
   for (const r of records) {
     const key = flowKey(r.hour, r.src_app, r.dest_app, r.vpc_id);
@@ -56,7 +51,7 @@ export function prepareBatch(
       });
     }
   }
-  return { minute, records: records.length, flows, ticket };
+  return { records: records.length, flows, ticket };
 }
 
 /** Column arrays for `unnest`, rows in one global key order so concurrent writers lock rows alike. */
@@ -101,7 +96,8 @@ export function mergeFlows(batches: readonly PreparedBatch[]): UpsertColumns | u
   };
 }
 
-function compareFlows(a: FlowDelta, b: FlowDelta): number {
+/** One global order of flows (hour, then names), in which every writer locks rows. */
+export function compareFlows(a: FlowDelta, b: FlowDelta): number {
   if (a.hour !== b.hour) return a.hour - b.hour;
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }

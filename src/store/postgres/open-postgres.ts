@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { StoreBackend } from '../flow-store.js';
-import { ClusterWindowCounter } from './cluster-counter.js';
+import { type ClusterCounterOptions, ClusterWindowCounter } from './cluster-counter.js';
 import { createPool } from './pool.js';
 import { PostgresFlowStore, type PostgresStoreOptions } from './postgres-store.js';
 
-export type PostgresConfig = Pick<Config, 'DATABASE_URL' | 'PG_POOL_SIZE' | 'PG_TIMEOUT_MS' | 'ROTATION_INTERVAL_MS'>;
+export type PostgresConfig = Pick<
+  Config,
+  'DATABASE_URL' | 'PG_POOL_SIZE' | 'PG_TIMEOUT_MS' | 'ROTATION_INTERVAL_MS' | 'INSTANCE_ID'
+>;
 
 /** The PostgreSQL backend (`INMEMORY=false`) on a pool configured from the environment. */
 export function openPostgres(config: PostgresConfig, log: Logger): Promise<StoreBackend> {
@@ -15,21 +18,50 @@ export function openPostgres(config: PostgresConfig, log: Logger): Promise<Store
     timeoutMs: config.PG_TIMEOUT_MS,
     onIdleError: (err) => log.warn({ err }, 'idle database connection failed; the pool opens a new one when needed'),
   });
-  return openPostgresBackend({ pool, log, intervalMs: config.ROTATION_INTERVAL_MS });
+  return openPostgresBackend({
+    pool,
+    log,
+    intervalMs: config.ROTATION_INTERVAL_MS,
+    instance: config.INSTANCE_ID,
+    // Writers leave connections for reads, the minute counter and Idempotency-Key lookups.
+    writeLanes: Math.max(1, Math.min(4, config.PG_POOL_SIZE - 2)),
+  });
+}
+
+export interface PostgresBackendOptions extends PostgresStoreOptions {
+  /** Length of a minute-count window. */
+  intervalMs: number;
+  /** The clock the minute counter starts from (tests). */
+  now?: () => number;
+  /** The minute counter's bounds; the defaults suit production. */
+  counting?: Pick<ClusterCounterOptions, 'spillKeys' | 'staleAfterMs'>;
 }
 
 /**
- * The store with its schema applied, the cluster-wide minute counter, and the Idempotency-Keys and
- * group commits the store reports. Tests and benchmarks call it with a pool of their own.
+ * The store with its schema applied, the cluster-wide minute counter (joined to the cluster and fed by
+ * the store's commits), and the Idempotency-Keys, group commits and breaker the store reports. Tests and
+ * benchmarks call it with a pool of their own.
  */
 export async function openPostgresBackend(
-  options: PostgresStoreOptions,
-): Promise<StoreBackend & { store: PostgresFlowStore }> {
+  options: PostgresBackendOptions,
+): Promise<StoreBackend & { store: PostgresFlowStore; counter: ClusterWindowCounter }> {
   const store = await PostgresFlowStore.open(options);
+  const { pool, log, intervalMs, now, counting } = options;
+  const counter = await ClusterWindowCounter.join({
+    ...counting,
+    pool,
+    log,
+    intervalMs,
+    now,
+    instance: store.instance,
+    guard: store.guard,
+  });
+  store.observeBatches((batches) => counter.record(batches));
   return {
     store,
-    counter: new ClusterWindowCounter(options.pool, options.intervalMs, options.log),
+    counter,
     idempotency: store.idempotency,
     observeCommits: (listener) => store.observeCommits(listener),
+    breakerState: () => store.guard.state,
   };
 }

@@ -17,7 +17,7 @@ describe('transient failures', () => {
     // A short lock timeout turns a held row lock into a quick transient failure (55P03).
     pool = createPool({ connectionString: url, max: 2, timeoutMs: 300, onIdleError: () => {} });
     pool.on('acquire', () => acquired++);
-    store = await PostgresFlowStore.open({ pool, log: silentLogger, intervalMs: 60_000 });
+    store = await PostgresFlowStore.open({ pool, log: silentLogger });
   });
   afterAll(async () => {
     await store?.close();
