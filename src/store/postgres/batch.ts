@@ -54,14 +54,18 @@ export function prepareBatch(records: readonly FlowRecord[], ticket?: Idempotenc
   return { records: records.length, flows, ticket };
 }
 
-/** Column arrays for `unnest`, rows in one global key order so concurrent writers lock rows alike. */
+/**
+ * The columns for `unnest`, as PostgreSQL array literals, rows in one global key order so concurrent
+ * writers lock rows alike. Written here rather than by node-postgres, which quotes and escapes every
+ * element of every array: a group's parameters are most of what the process does per record.
+ */
 export interface UpsertColumns {
-  hour: number[];
-  src: string[];
-  dest: string[];
-  vpc: string[];
-  tx: number[];
-  rx: number[];
+  hour: string;
+  src: string;
+  dest: string;
+  vpc: string;
+  tx: string;
+  rx: string;
 }
 
 /**
@@ -86,14 +90,23 @@ export function mergeFlows(batches: readonly PreparedBatch[]): UpsertColumns | u
     }
   }
   const flows = [...merged.values()].sort(compareFlows);
+  const numbers = (pick: (f: FlowDelta) => number) => `{${flows.map(pick).join(',')}}`;
+  const texts = (pick: (f: FlowDelta) => string) => `{${flows.map((f) => quote(pick(f))).join(',')}}`;
   return {
-    hour: flows.map((f) => f.hour),
-    src: flows.map((f) => f.src_app),
-    dest: flows.map((f) => f.dest_app),
-    vpc: flows.map((f) => f.vpc_id),
-    tx: flows.map((f) => f.tx),
-    rx: flows.map((f) => f.rx),
+    hour: numbers((f) => f.hour),
+    src: texts((f) => f.src_app),
+    dest: texts((f) => f.dest_app),
+    vpc: texts((f) => f.vpc_id),
+    tx: numbers((f) => f.tx),
+    rx: numbers((f) => f.rx),
   };
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+
+/** An array element: always quoted (so NULL, braces, commas and spaces are plain text); `"` and `\` escaped. */
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? `"${text.replace(/["\\]/g, '\\$&')}"` : `"${text}"`;
 }
 
 /** One global order of flows (hour, then names), in which every writer locks rows. */

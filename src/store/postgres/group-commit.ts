@@ -4,10 +4,10 @@
  * once, so the database works while the process prepares the next group; when idle, a lone request is
  * flushed at once. Each submitter's promise settles with its own outcome from `flush`.
  *
- * Groups running at once never share a key: work that touches a key of a running group waits for the
- * next group, where it is merged with whatever else touches that key. Two of this process's transactions
- * therefore never wait for each other's row locks, and the database never holds a transaction blocked
- * on another one's commit while it already holds locks of its own.
+ * Groups running at once never share a key: when the oldest queued work touches a key of a running group,
+ * no new group starts until that one ends, and the next group then takes it with everything queued behind
+ * it (merged: a flow touched by many batches is one row). So this process's transactions never wait for
+ * each other's row locks, and work is taken in the order it came.
  */
 export interface GroupItem<T> {
   value: T;
@@ -28,15 +28,12 @@ export interface GroupOptions<T> {
   keysOf: (value: T) => Iterable<string>;
 }
 
-/** Queued work looked at for each new group: bounds the scan while the queue is long. */
-const SCAN_LIMIT = 256;
-
 export class GroupCommitter<T> {
   readonly #flush: FlushGroup<T>;
   readonly #o: GroupOptions<T>;
   readonly #freeLanes: number[];
-  /** Keys of the running groups, with how many running items hold each. */
-  readonly #busy = new Map<string, number>();
+  /** The keys of each running group. */
+  readonly #busy = new Set<Set<string>>();
   #queue: GroupItem<T>[] = [];
   #scheduled = false;
   #running = 0;
@@ -68,7 +65,7 @@ export class GroupCommitter<T> {
     // Let the requests parsed in the same event-loop turn join the group.
     setImmediate(() => {
       this.#scheduled = false;
-      while (this.#freeLanes.length > 0 && this.#queue.length > 0) {
+      while (this.#freeLanes.length > 0 && this.#queue.length > 0 && this.#worthAnotherLane()) {
         const group = this.#take();
         if (group.length === 0) return;
         this.#run(group, this.#freeLanes.pop() ?? 0);
@@ -76,16 +73,30 @@ export class GroupCommitter<T> {
     });
   }
 
+  /**
+   * A lane is always started when none runs; another one only when more work waits than one group takes.
+   * Below that, the work is better merged into the next group of a running lane (a flow sent by several
+   * batches is one row, and one commit serves them all); above it, the database works in parallel.
+   */
+  #worthAnotherLane(): boolean {
+    if (this.#running === 0) return true;
+    let queued = 0;
+    for (const item of this.#queue) if ((queued += item.size) > this.#o.maxGroupSize) return true;
+    return false;
+  }
+
   async #run(group: GroupItem<T>[], lane: number): Promise<void> {
     this.#running++;
-    this.#hold(group, 1);
+    const keys = new Set<string>();
+    for (const item of group) for (const key of this.#o.keysOf(item.value)) keys.add(key);
+    this.#busy.add(keys);
     try {
       await this.#flush(group, lane);
     } catch (err) {
       // `flush` settles its items itself; this only guards against a bug leaving them pending.
       for (const item of group) item.reject(err);
     } finally {
-      this.#hold(group, -1);
+      this.#busy.delete(keys);
       this.#running--;
       this.#freeLanes.push(lane);
       if (this.#queue.length > 0) this.#schedule();
@@ -93,36 +104,22 @@ export class GroupCommitter<T> {
     }
   }
 
-  /**
-   * The oldest queued work that touches no running group's keys, up to the size bound. Work that has to
-   * wait also holds back later work touching its keys, so it cannot be overtaken for ever.
-   */
+  /** The oldest queued work, up to the size bound and up to the first piece touching a running group's keys. */
   #take(): GroupItem<T>[] {
-    const group: GroupItem<T>[] = [];
-    const waiting = new Set<string>();
     let size = 0;
-    let scanned = 0;
-    this.#queue = this.#queue.filter((item) => {
-      if (scanned++ >= SCAN_LIMIT || (group.length > 0 && size + item.size > this.#o.maxGroupSize)) return true;
-      const keys = [...this.#o.keysOf(item.value)];
-      if (keys.some((key) => this.#busy.has(key) || waiting.has(key))) {
-        for (const key of keys) waiting.add(key);
-        return true;
-      }
-      group.push(item);
+    let count = 0;
+    while (count < this.#queue.length) {
+      const item = this.#queue[count];
+      if (count > 0 && size + item.size > this.#o.maxGroupSize) break;
+      if (this.#busy.size > 0 && this.#touchesBusy(item.value)) break;
       size += item.size;
-      return false;
-    });
-    return group;
+      count++;
+    }
+    return this.#queue.splice(0, count);
   }
 
-  #hold(group: GroupItem<T>[], delta: 1 | -1): void {
-    for (const item of group) {
-      for (const key of this.#o.keysOf(item.value)) {
-        const held = (this.#busy.get(key) ?? 0) + delta;
-        if (held === 0) this.#busy.delete(key);
-        else this.#busy.set(key, held);
-      }
-    }
+  #touchesBusy(value: T): boolean {
+    for (const key of this.#o.keysOf(value)) for (const keys of this.#busy) if (keys.has(key)) return true;
+    return false;
   }
 }

@@ -32,15 +32,29 @@ describe('write transaction', () => {
     expect(await shards()).toEqual([{ shard: 3, flows: '1' }]);
   });
 
+  it('passes every name through its array literal exactly as it is', async () => {
+    const names = ['NULL', 'null', '{a,b}', ' spaced ', '"', '\\', 'a"b\\c', '\\"', ',', "'", 'é😀', '\t\n'];
+    const batch = prepareBatch(names.map((src_app, i) => record({ hour: 9, src_app, dest_app: src_app, bytes_tx: i })));
+    await writeOnce(pool, writeJob(mergeFlows([batch]) as UpsertColumns), 1);
+    const rows = await query<{ src_app: string; dest_app: string; bytes_tx: string }>(
+      url,
+      'SELECT src_app, dest_app, bytes_tx FROM flow_totals WHERE hour = 9',
+    );
+    expect(rows.map((r) => [r.src_app, r.dest_app, Number(r.bytes_tx)]).sort()).toEqual(
+      names.map((name, i) => [name, name, i]).sort(),
+    );
+  });
+
   it('adds to the flow count only the flows a job created, not those it updated', async () => {
     const batch = prepareBatch([record({ bytes_tx: 1 }), record({ src_app: 'new-1' }), record({ src_app: 'new-2' })]);
     await writeOnce(pool, writeJob(mergeFlows([batch]) as UpsertColumns), 5);
     expect(await shards()).toEqual([
+      { shard: 1, flows: '12' },
       { shard: 3, flows: '1' },
       { shard: 5, flows: '2' },
     ]);
     const { n } = (await query<{ n: string }>(url, 'SELECT count(*) AS n FROM flow_totals'))[0];
-    expect(n).toBe('3');
+    expect(n).toBe('15');
   });
 
   it('counts a retried job with an Idempotency-Key as applied, not as refused by its own key', async () => {
