@@ -7,13 +7,17 @@
  *     over HTTP by autocannon with 1000-record batches.
  * Measured in turns, ROUNDS times; the result is the median of the rounds' ratios. After every service run
  * the database must hold exactly what was acknowledged. Target: service >= 0.8x the floor.
+ * When the database runs on this machine, each side's CPU time per 1000 records is counted too (the
+ * database server, the service processes, and this process: the floor's client or the load generator),
+ * which a machine shared with other work disturbs far less than records/s.
  */
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { ThrowawayPostgres } from '../testkit/embedded-pg.js';
+import { cpuMs, treeCpuMs } from './lib/cpu.js';
 import { type Server, startService } from './lib/processes.js';
+import { checkDatabase, serverPid, truncate } from './persistent-db.js';
 import { setBasedUpserts } from './persistent-floor.js';
-import { expectedTx, type Workload, workload } from './persistent-workload.js';
+import { type Workload, workload } from './persistent-workload.js';
 
 const BODIES = 10;
 const BATCH = 1000;
@@ -24,17 +28,22 @@ const WARM_UP = 50;
 const FLOOR_CONNECTIONS = 4;
 const TARGET = 0.8;
 
-async function truncate(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('TRUNCATE flow_totals, flow_count_shards, flow_commits');
-  } finally {
-    await client.end();
-  }
+interface Measure {
+  /** Records (= rows) a second. */
+  rate: number;
+  /** CPU ms per 1000 records, all processes of the side together; undefined when the database is remote. */
+  cpu?: number;
 }
 
-/** Records a second acknowledged by `instances` service processes; throws unless the database holds exactly them. */
+/** CPU ms used so far by the database server, the given processes and this one; undefined if not countable. */
+function cpuNow(dbPid: number | undefined, pids: number[]): number | undefined {
+  const db = dbPid === undefined ? undefined : treeCpuMs(dbPid);
+  const others = pids.map(cpuMs);
+  if (db === undefined || others.some((ms) => ms === undefined)) return undefined;
+  const own = process.cpuUsage();
+  return db + (others as number[]).reduce((a, b) => a + b, 0) + (own.user + own.system) / 1000;
+}
+
 /** `amount` POSTs cycling over the workload's bodies, spread over the servers; fails on any error. */
 async function load(servers: Server[], w: Workload, amount: number): Promise<autocannon.Result> {
   let next = 0;
@@ -54,8 +63,8 @@ async function load(servers: Server[], w: Workload, amount: number): Promise<aut
   return result;
 }
 
-/** Records a second acknowledged by `instances` service processes; throws unless the database holds exactly them. */
-async function service(url: string, w: Workload, instances: number): Promise<number> {
+/** `instances` service processes on the database; throws unless the database holds exactly what they acknowledged. */
+async function service(url: string, dbPid: number | undefined, w: Workload, instances: number): Promise<Measure> {
   const servers = await Promise.all(
     Array.from({ length: instances }, () =>
       startService({ INMEMORY: 'false', DATABASE_URL: url, SHED_MAX_EVENT_LOOP_DELAY_MS: '0' }),
@@ -65,55 +74,68 @@ async function service(url: string, w: Workload, instances: number): Promise<num
     // A warm-up (JIT, connections), then the measured run on empty tables.
     await load(servers, w, WARM_UP);
     await truncate(url);
+    const before = cpuNow(
+      dbPid,
+      servers.map((s) => s.pid),
+    );
+    const started = performance.now();
     const result = await load(servers, w, REQUESTS);
+    // autocannon's own duration is in whole seconds, too coarse for runs of a few seconds.
+    const seconds = (performance.now() - started) / 1000;
+    const after = cpuNow(
+      dbPid,
+      servers.map((s) => s.pid),
+    );
     await checkDatabase(url, w, result['2xx']);
-    return (result['2xx'] * BATCH) / result.duration;
+    const records = result['2xx'] * BATCH;
+    const cpu = before === undefined || after === undefined ? undefined : ((after - before) * 1000) / records;
+    return { rate: records / seconds, cpu };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
 }
 
-async function checkDatabase(url: string, w: Workload, acknowledged: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query('SELECT count(*)::int AS flows, sum(bytes_tx)::text AS tx FROM flow_totals');
-    const expected = expectedTx(w, acknowledged).toString();
-    const flows = Math.min(acknowledged, BODIES) * BATCH;
-    if (rows[0].tx !== expected || rows[0].flows !== flows) {
-      throw new Error(
-        `database holds ${rows[0].flows} flows, bytes_tx ${rows[0].tx}; acknowledged ${flows}, ${expected}`,
-      );
-    }
-  } finally {
-    await client.end();
-  }
+async function floor(url: string, dbPid: number | undefined, w: Workload): Promise<Measure> {
+  const before = cpuNow(dbPid, []);
+  const rate = await setBasedUpserts(url, w, REQUESTS, FLOOR_CONNECTIONS);
+  const after = cpuNow(dbPid, []);
+  const cpu = before === undefined || after === undefined ? undefined : ((after - before) * 1000) / (REQUESTS * BATCH);
+  return { rate, cpu };
 }
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const cpuText = (m: Measure) => (m.cpu === undefined ? '' : `, ${m.cpu.toFixed(1)} CPU ms/1000`);
 
 async function main() {
   const embedded = process.env.DATABASE_URL ? undefined : await ThrowawayPostgres.start();
   const url = process.env.DATABASE_URL ?? (await embedded?.createDatabase('bench')) ?? '';
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   try {
     const w = workload(BODIES, BATCH);
     // The first start applies the schema, so the floor's table can copy flow_totals.
     await (await startService({ INMEMORY: 'false', DATABASE_URL: url })).stop();
-    const rounds: { floor: number; one: number; two: number }[] = [];
+    const dbPid = await serverPid(url);
+    const rounds: { floor: Measure; one: Measure; two: Measure }[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const floor = await setBasedUpserts(url, w, REQUESTS, FLOOR_CONNECTIONS);
-      const one = await service(url, w, 1);
-      const two = await service(url, w, 2);
-      rounds.push({ floor, one, two });
+      const r = {
+        floor: await floor(url, dbPid, w),
+        one: await service(url, dbPid, w, 1),
+        two: await service(url, dbPid, w, 2),
+      };
+      rounds.push(r);
+      const side = (m: Measure) => `${fmt(m.rate)} records/s (${(m.rate / r.floor.rate).toFixed(2)}x${cpuText(m)})`;
       process.stdout.write(
-        `round ${round}: floor ${fmt(floor)} rows/s, 1 instance ${fmt(one)} records/s (${(one / floor).toFixed(2)}x), 2 instances ${fmt(two)} records/s (${(two / floor).toFixed(2)}x)\n`,
+        `round ${round}: floor ${fmt(r.floor.rate)} rows/s${cpuText(r.floor)}; 1 instance ${side(r.one)}; 2 instances ${side(r.two)}\n`,
       );
     }
     // Each round's figures are measured minutes apart at most, so their ratio is what a shared machine
     // leaves comparable; the median of the rounds' ratios is the result.
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-    const verdict = (pick: (r: (typeof rounds)[number]) => number) => {
-      const ratio = median(rounds.map((r) => pick(r) / r.floor));
-      return `median ratio ${ratio.toFixed(2)}x (target >= ${TARGET}x: ${ratio >= TARGET ? 'met' : 'MISSED'})`;
+    const verdict = (pick: (r: (typeof rounds)[number]) => Measure) => {
+      const ratio = median(rounds.map((r) => pick(r).rate / r.floor.rate));
+      const cpu = rounds.every((r) => pick(r).cpu !== undefined && r.floor.cpu !== undefined)
+        ? `; CPU per record, floor / service: ${median(rounds.map((r) => (r.floor.cpu as number) / (pick(r).cpu as number))).toFixed(2)}x`
+        : '';
+      return `median ratio ${ratio.toFixed(2)}x (target >= ${TARGET}x: ${ratio >= TARGET ? 'met' : 'MISSED'})${cpu}`;
     };
     const lines = [
       `workload: ${REQUESTS} POST /flows of ${BATCH} records over ${BODIES * BATCH} distinct flows, ${HTTP_CONNECTIONS} HTTP connections; ${ROUNDS} rounds`,

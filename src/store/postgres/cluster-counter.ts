@@ -27,6 +27,9 @@ export interface ClusterCounterOptions {
   staleAfterMs?: number;
 }
 
+/** Shares kept for writing while the database refuses them. */
+const MAX_PENDING = 60;
+
 interface PendingShare {
   minute: number;
   keys: Map<string, FlowDelta>;
@@ -79,6 +82,11 @@ export class ClusterWindowCounter implements WindowCounter {
     const closed = this.#share.take();
     this.#pending.push({ minute: start, keys: closed.keys, stats: closed });
     this.#openStart = end;
+    // Shares the database would not take for sixty windows are given up, so memory stays bounded.
+    while (this.#pending.length > MAX_PENDING) {
+      const lost = this.#pending.shift();
+      this.#o.log.error({ minute: lost?.minute }, 'a minute-count share could not be written for too long; dropped');
+    }
     return this.#then(async () => {
       await this.#writePending();
       // At shutdown the open window's share is written and this instance leaves: the others count it.

@@ -186,3 +186,27 @@ describe('cluster-wide minute counts when an instance dies or lags', () => {
     }
   });
 });
+
+describe('cluster-wide minute counts while the database refuses the shares', () => {
+  it('keeps the shares it could not write, up to sixty windows, and writes them once it can', {
+    timeout: 60_000,
+  }, async () => {
+    const url = await freshDatabase();
+    const a = await instance(url);
+    try {
+      const { published, publish } = collector();
+      await query(url, 'ALTER TABLE flow_minute_stats RENAME TO flow_minute_stats_away');
+      for (let w = 0; w < 60; w++) {
+        await a.store.ingest([record({ src_app: `w${w}` })]);
+        await expect(a.counter.rotate(closing(T0 + w * MINUTE), publish)).rejects.toMatchObject({ code: '42P01' });
+      }
+      await query(url, 'ALTER TABLE flow_minute_stats_away RENAME TO flow_minute_stats');
+      await a.counter.rotate(closing(T0 + 60 * MINUTE), publish);
+      // Sixty-one shares: the oldest was given up, the sixty after it are counted, each in its own window.
+      expect(published.map((c) => c.minute)).toEqual(Array.from({ length: 61 }, (_, w) => iso(T0 + w * MINUTE)));
+      expect(published.map((c) => c.records)).toEqual([0, ...Array(59).fill(1), 0]);
+    } finally {
+      await a.store.close();
+    }
+  });
+});
