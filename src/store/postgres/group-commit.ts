@@ -81,7 +81,10 @@ export class GroupCommitter<T> {
   #worthAnotherLane(): boolean {
     if (this.#running === 0) return true;
     let queued = 0;
-    for (const item of this.#queue) if ((queued += item.size) > this.#o.maxGroupSize) return true;
+    for (const item of this.#queue) {
+      queued += item.size;
+      if (queued > this.#o.maxGroupSize) return true;
+    }
     return false;
   }
 
