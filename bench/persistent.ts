@@ -44,9 +44,15 @@ function cpuNow(dbPid: number | undefined, pids: number[]): number | undefined {
   return db + (others as number[]).reduce((a, b) => a + b, 0) + (own.user + own.system) / 1000;
 }
 
-/** `amount` POSTs cycling over the workload's bodies, spread over the servers; fails on any error. */
-async function load(servers: Server[], w: Workload, amount: number): Promise<autocannon.Result> {
+/**
+ * `amount` POSTs cycling over the workload's bodies, spread over the servers; fails on any error.
+ * Resolves with the 2xx count and the seconds from the start to the last response: autocannon notices
+ * that all are done only at its next one-second tick, which would count up to a second of nothing.
+ */
+async function load(servers: Server[], w: Workload, amount: number): Promise<{ ok: number; seconds: number }> {
   let next = 0;
+  let last = 0;
+  const started = performance.now();
   const result = await autocannon({
     // autocannon spreads the connections over several URLs; its types only know one.
     url: servers.map((s) => `${s.base}/flows`) as unknown as string,
@@ -55,12 +61,19 @@ async function load(servers: Server[], w: Workload, amount: number): Promise<aut
     connections: HTTP_CONNECTIONS,
     amount,
     timeout: 60,
-    requests: [{ setupRequest: (req) => ({ ...req, body: w.json[next++ % w.json.length] }) }],
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, body: w.json[next++ % w.json.length] }),
+        onResponse: () => {
+          last = performance.now();
+        },
+      },
+    ],
   });
   if (result.non2xx || result.errors || result.timeouts) {
     throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return result;
+  return { ok: result['2xx'], seconds: (last - started) / 1000 };
 }
 
 /** `instances` service processes on the database; throws unless the database holds exactly what they acknowledged. */
@@ -78,16 +91,13 @@ async function service(url: string, dbPid: number | undefined, w: Workload, inst
       dbPid,
       servers.map((s) => s.pid),
     );
-    const started = performance.now();
-    const result = await load(servers, w, REQUESTS);
-    // autocannon's own duration is in whole seconds, too coarse for runs of a few seconds.
-    const seconds = (performance.now() - started) / 1000;
+    const { ok, seconds } = await load(servers, w, REQUESTS);
     const after = cpuNow(
       dbPid,
       servers.map((s) => s.pid),
     );
-    await checkDatabase(url, w, result['2xx']);
-    const records = result['2xx'] * BATCH;
+    await checkDatabase(url, w, ok);
+    const records = ok * BATCH;
     const cpu = before === undefined || after === undefined ? undefined : ((after - before) * 1000) / records;
     return { rate: records / seconds, cpu };
   } finally {
