@@ -62,16 +62,14 @@ export function limitGauges(registry: Registry, limits: StoreLimits): void {
   }
 }
 
-/** A gauge read at scrape time; left empty while the value is unknown (null: no hour seen yet). */
+/** A gauge read at scrape time; NaN while the value is unknown (null: no hour seen yet), which graphs show as a gap. */
 function gauge(registry: Registry, name: string, help: string, read: () => number | null | undefined): void {
   new Gauge({
     name,
     help,
     registers: [registry],
     collect() {
-      const value = read();
-      if (value === null || value === undefined) this.reset();
-      else this.set(value);
+      this.set(read() ?? Number.NaN);
     },
   });
 }

@@ -61,11 +61,14 @@ export class Capacity {
     );
   }
 
-  /** Throws the refusal of a batch whose names interned from `namesBefore` on take the names past MAX_NAME_BYTES. */
-  checkNames(names: Interner, namesBefore: number, flows: number): void {
+  /**
+   * Throws the refusal of a batch whose names interned from `namesBefore` on take the names past
+   * MAX_NAME_BYTES; unless `afterDrop`, the names left once the hours the batch expires are dropped, fit.
+   */
+  checkNames(names: Interner, namesBefore: number, flows: number, afterDrop?: () => number): void {
     if (names.size === namesBefore) return;
     const after = nameBytes(names);
-    if (after <= this.maxNameBytes) return;
+    if (after <= this.maxNameBytes || (afterDrop && afterDrop() <= this.maxNameBytes)) return;
     const before = nameBytes(names, namesBefore);
     this.#enter(2, flows, before);
     throw new CapacityError(

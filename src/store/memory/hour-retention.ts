@@ -24,12 +24,17 @@ export class HourRetention {
     this.#pending = checkRetention(batch.hour, batch.length, this.#newest, this.hours);
   }
 
+  /** Hours before this one are dropped once the batch checked last is applied; -Infinity when none newly expire. */
+  get oldestKeptAfter(): number {
+    return this.#pending > this.#newest ? this.#pending - this.hours : Number.NEGATIVE_INFINITY;
+  }
+
   /** After the batch checked last was applied: advances the newest hour, drops what it expires, returns that. */
   applied(hours: Hours, window: MinuteWindow): HourTable[] {
     if (this.#pending <= this.#newest) return [];
     const previous = this.#newest;
+    const oldestKept = this.oldestKeptAfter;
     this.#newest = this.#pending;
-    const oldestKept = this.#newest - this.hours;
     const dropped = hours.dropBefore(oldestKept, window);
     if (dropped.length === 0) return dropped;
     const flows = dropped.reduce((sum, table) => sum + table.count, 0);

@@ -34,16 +34,28 @@ export class Hours {
     return this.#tables.get(hour);
   }
 
-  tables(): IterableIterator<HourTable> {
-    return this.#tables.values();
+  /** The tables of the hours from `from` on. */
+  tables(from = Number.NEGATIVE_INFINITY): HourTable[] {
+    const tables: HourTable[] = [];
+    for (const [hour, table] of this.#tables) if (hour >= from) tables.push(table);
+    return tables;
+  }
+
+  /** Flows held in the hours before `hour`: what dropping them would free. */
+  flowsBefore(hour: number): number {
+    let flows = 0;
+    for (const [h, table] of this.#tables) if (h < hour) flows += table.count;
+    return flows;
   }
 
   /**
    * Adds the batch to the totals and records it in `window`; returns APPLIED. When a total would pass
    * 2^53-1, returns that record's index instead, and when the batch would create flows past `maxFlows`,
-   * OVER_CAPACITY; either way having applied nothing (nor created any flow or hour).
+   * OVER_CAPACITY; either way having applied nothing (nor created any flow or hour). `freed` flows are
+   * about to be dropped (retention, once the batch is applied), so they do not count against `maxFlows`:
+   * a full store can always take the batch that starts a new hour and expires an old one.
    */
-  apply(batch: ColumnarBatch, window: MinuteWindow): number {
+  apply(batch: ColumnarBatch, window: MinuteWindow, freed = 0): number {
     const n = batch.length;
     if (this.#indexes.length < n) this.#indexes = new Int32Array(n);
     const tables = this.#recordTables;
@@ -52,7 +64,7 @@ export class Hours {
     this.#locate(batch);
     let newFlows = 0;
     for (const t of this.#touched) newFlows += t.count - t.countAtBatchStart;
-    if (this.#flowCount + newFlows > this.#maxFlows) {
+    if (this.#flowCount - freed + newFlows > this.#maxFlows) {
       this.refusedNewFlows = newFlows;
       this.#undo(batch, 0);
       return OVER_CAPACITY;

@@ -13,7 +13,7 @@ import { KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import { Hours, OVER_CAPACITY } from './hours.js';
 import { Interner } from './interner.js';
 import { scanFlowBatch } from './json-batch-scanner.js';
-import { compactNames } from './name-compaction.js';
+import { compactNames, liveNameBytes } from './name-compaction.js';
 
 export interface MemoryStoreOptions {
   /** RETENTION_HOURS; unset keeps every hour. */
@@ -127,8 +127,13 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     const hours = this.#hours;
     try {
       this.#retention?.check(batch);
-      this.#capacity.checkNames(names, namesBefore, hours.flowCount);
-      const outcome = hours.apply(batch, this.#window);
+      // What the batch expires is dropped once it is applied; the bounds count that in its favour, so a
+      // full store always takes the batch that starts a new hour.
+      const oldestKept = this.#retention?.oldestKeptAfter ?? Number.NEGATIVE_INFINITY;
+      const dropping = oldestKept > Number.NEGATIVE_INFINITY;
+      const afterDrop = dropping ? () => liveNameBytes(names, hours.tables(oldestKept), batch) : undefined;
+      this.#capacity.checkNames(names, namesBefore, hours.flowCount, afterDrop);
+      const outcome = hours.apply(batch, this.#window, dropping ? hours.flowsBefore(oldestKept) : 0);
       if (outcome === OVER_CAPACITY) {
         throw this.#capacity.flowsRefused(hours.flowCount, hours.refusedNewFlows, nameBytes(names, namesBefore));
       }
@@ -153,6 +158,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     const dropped = this.#retention?.applied(this.#hours, this.#window) ?? [];
     if (dropped.length === 0) return;
     for (const table of dropped) this.#jsonCache.forget(table);
-    this.#names = compactNames(this.#names, [...this.#hours.tables()]) ?? this.#names;
+    const overBound = nameBytes(this.#names) > this.#capacity.maxNameBytes;
+    this.#names = compactNames(this.#names, this.#hours.tables(), overBound) ?? this.#names;
   }
 }
