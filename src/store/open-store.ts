@@ -19,7 +19,7 @@ export async function openStore(config: StoreConfig, log: Logger): Promise<Store
     maxFlows: config.MAX_FLOWS ?? defaults.maxFlows,
     maxNameBytes: config.MAX_NAME_BYTES ?? defaults.maxNameBytes,
   };
-  log.info(options, 'in-memory store bounds');
+  log.info({ ...options, heapSizeLimit: defaults.heapSizeLimit }, 'in-memory store bounds');
   const store = new MemoryFlowStore(window, { ...options, log });
   return { store, counter: window, limits: store };
 }

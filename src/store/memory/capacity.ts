@@ -22,11 +22,16 @@ export const BYTES_PER_NAME = 40;
  * outside the heap, so the heap limit stands for the memory the process was given; names live in the
  * heap (their strings), and are what exhausts a small heap first when every flow brings new ones.
  */
-export function defaultBounds(heapLimit = getHeapStatistics().heap_size_limit): {
+export function defaultBounds(heapSizeLimit = getHeapStatistics().heap_size_limit): {
   maxFlows: number;
   maxNameBytes: number;
+  heapSizeLimit: number;
 } {
-  return { maxFlows: Math.floor(heapLimit / 2 / BYTES_PER_FLOW), maxNameBytes: Math.floor(heapLimit / 4) };
+  return {
+    maxFlows: Math.floor(heapSizeLimit / 2 / BYTES_PER_FLOW),
+    maxNameBytes: Math.floor(heapSizeLimit / 4),
+    heapSizeLimit,
+  };
 }
 
 /** The estimated memory of the first `size` names held: their JSON bytes plus BYTES_PER_NAME each. */
