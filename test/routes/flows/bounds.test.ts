@@ -25,6 +25,7 @@ describe('POST /flows against the bounds', () => {
     const refused = await post(app, [record({ bytes_tx: 1 }), record({ src_app: 'c' }), record({ src_app: 'd' })]);
     expect(refused.statusCode).toBe(507);
     expect(refused.headers['retry-after']).toBeUndefined();
+    // The README shows this body.
     expect(refused.json()).toEqual({
       statusCode: 507,
       code: 'FLOWS_ERR_CAPACITY',
@@ -43,6 +44,7 @@ describe('POST /flows against the bounds', () => {
     const app = boundedApp();
     apps.push(app);
     await post(app, [record({ hour: 500 })]);
+    // The README shows this body.
     const body = {
       statusCode: 422,
       code: 'FLOWS_ERR_HOUR_EXPIRED',
