@@ -46,7 +46,7 @@ export class FlowIds {
     }
   }
 
-  /** Ids handed out so far and not free: the window's bitmap never needs more bits than this. */
+  /** Distinct ids minted so far: every id is below it, so the window's bitmap never needs more bits. */
   get highest(): number {
     return this.#next;
   }

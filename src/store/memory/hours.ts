@@ -53,7 +53,7 @@ export class Hours {
    * 2^53-1, returns that record's index instead, and when the batch would create flows past `maxFlows`,
    * OVER_CAPACITY; either way having applied nothing (nor created any flow or hour). `freed` flows are
    * about to be dropped (retention, once the batch is applied), so they do not count against `maxFlows`:
-   * a full store can always take the batch that starts a new hour and expires an old one.
+   * a full store is not kept full by refusing the very batch that would expire its oldest hours.
    */
   apply(batch: ColumnarBatch, window: MinuteWindow, freed = 0): number {
     const n = batch.length;

@@ -128,7 +128,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     try {
       this.#retention?.check(batch);
       // What the batch expires is dropped once it is applied; the bounds count that in its favour, so a
-      // full store always takes the batch that starts a new hour.
+      // full store is not kept full by refusing the batch that would expire its oldest hours.
       const oldestKept = this.#retention?.oldestKeptAfter ?? Number.NEGATIVE_INFINITY;
       const dropping = oldestKept > Number.NEGATIVE_INFINITY;
       const afterDrop = dropping ? () => liveNameBytes(names, hours.tables(oldestKept), batch) : undefined;

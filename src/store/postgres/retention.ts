@@ -50,10 +50,18 @@ export class PgRetention implements StoreLimits {
   /** Checks in flight: close() waits for them, so their batches reach the group commit before it drains. */
   readonly #checking = new Set<Promise<void>>();
 
-  constructor({ pool, log, ...options }: PgRetentionOptions) {
+  constructor({
+    pool,
+    log,
+    hours,
+    intervalMs = 60_000,
+    chunkRows = 5000,
+    newestTtlMs = 1000,
+    now = Date.now,
+  }: PgRetentionOptions) {
     this.#pool = pool;
     this.#log = log;
-    this.#o = { intervalMs: 60_000, chunkRows: 5000, newestTtlMs: 1000, now: Date.now, ...options };
+    this.#o = { hours, intervalMs, chunkRows, newestTtlMs, now };
   }
 
   /** Throws HourExpiredError for a batch holding an expired hour; returns the newest hour after it. */

@@ -129,7 +129,7 @@ describe('MAX_NAME_BYTES', () => {
 });
 
 describe('bounds with retention', () => {
-  it('let a full store take the batch that starts a new hour, counting what it expires in its favour', async () => {
+  it('let a store full of old hours take the batch that starts a new hour, counting what it expires in its favour', async () => {
     const names = (hour: number, count: number) =>
       Array.from({ length: count }, (_, i) =>
         record({ hour, src_app: `pod-${hour}-${i}`, dest_app: `svc-${hour}-${i}` }),

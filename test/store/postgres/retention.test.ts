@@ -182,6 +182,24 @@ describe('PostgreSQL retention', () => {
     await looping.close();
   });
 
+  it('runs one pass at start-up and the next a minute later, by default', async () => {
+    await truncate();
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    const passes = () =>
+      queries.mock.calls.filter(([sql]) => typeof sql === 'string' && sql.includes('pg_try_advisory_lock')).length;
+    const store = await PostgresFlowStore.open({
+      pool: pool(url),
+      log: silentLogger,
+      intervalMs: 60_000,
+      retentionHours: 1,
+    });
+    await expect.poll(passes).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(passes()).toBe(1);
+    queries.mockRestore();
+    await store.close();
+  });
+
   it('reports retention in /ready and /metrics of the app', async () => {
     await truncate();
     const backend = await openPostgresBackend({
