@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { flow } from '../../testkit/workload.js';
+import { sample } from '../support/prometheus.js';
 import { ServerProcess } from '../support/server-process.js';
 
 /** A heap this small crashes with a JavaScript heap OOM at about 490k flows of new names without the bounds. */
@@ -38,11 +39,6 @@ async function fillUntilRefused(server: ServerProcess, size: number, make: (i: n
     if (res.status !== 200) return { status: res.status, error: await res.json(), accepted };
     server.assertAlive();
   }
-}
-
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 /** What an operator sees once the store is full: still serving, ready, and saying why. */

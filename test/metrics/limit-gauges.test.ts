@@ -2,11 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { MemoryFlowStore } from '../../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../../src/window/minute-window.js';
 import { build, record } from '../support/helper.js';
-
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+import { sample } from '../support/prometheus.js';
 
 describe('bounds in /metrics', () => {
   test('exports the flows and names against their bounds, the capacity state, and retention', async () => {
