@@ -96,14 +96,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.register(auth, { apiKeys });
   app.register(rateLimit, { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
-  app.register(metrics, { store, sink, observeCommits: backend.observeCommits });
+  app.register(metrics, { store, sink, observeCommits: backend.observeCommits, limits: backend.limits });
   app.register(idempotency, {
     store:
       backend.idempotency ??
       new MemoryIdempotencyStore({ maxKeys: config.IDEMPOTENCY_MAX_KEYS, ttlMs: config.IDEMPOTENCY_TTL_MS }),
     ttlMs: config.IDEMPOTENCY_TTL_MS,
   });
-  app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000 });
+  app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000, limits: backend.limits });
   app.register(metricsRoutes, { protect: config.PROTECT_METRICS });
   app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
 

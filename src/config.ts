@@ -47,6 +47,12 @@ const ConfigSchema = Type.Object({
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
   CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 72_000 }),
+  // Retention (both stores) and the in-memory store's bounds; unset bounds are derived from the heap limit.
+  RETENTION_HOURS: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+  // Flow ids are int32 and reused only a window after their flows are dropped: stay well under 2^31.
+  MAX_FLOWS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
+  // The interner's byte offsets are int32.
+  MAX_NAME_BYTES: Type.Optional(Type.Integer({ minimum: 1024, maximum: 2 ** 31 - 1 })),
 });
 
 export type Config = Static<typeof ConfigSchema> & { INSTANCE_ID: string };

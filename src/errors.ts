@@ -77,3 +77,20 @@ export const CommitUnknownError = createError<[string]>(
   503,
   withHeaders(STORE_RETRY_AFTER),
 );
+
+// Retention and the in-memory bound (issue 13).
+/** A record for an hour that retention has dropped (or would drop once the batch is applied). */
+export const HourExpiredError = createError<[number, number, number, number, number]>(
+  'FLOWS_ERR_HOUR_EXPIRED',
+  'record %d: hour %d has expired: the oldest hour kept is %d (the newest hour %d minus RETENTION_HOURS=%d); nothing of the batch was applied',
+  422,
+);
+/**
+ * The in-memory store is full. 507, not 503: retrying soon does not help (only retention dropping an hour,
+ * or an operator raising the bound, does), so no Retry-After invites clients to hammer it.
+ */
+export const CapacityError = createError<[string]>(
+  'FLOWS_ERR_CAPACITY',
+  'the in-memory store is full: %s; nothing of the batch was applied. Batches for flows already held are still accepted; raise the bound (with the memory for it) or set a shorter RETENTION_HOURS',
+  507,
+);

@@ -1,6 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CountsSink } from '../sinks/counts-sink.js';
 import type { FlowStore, ObserveCommits } from '../store/flow-store.js';
+import type { StoreLimits } from '../store/limits.js';
+import { limitGauges } from './limit-gauges.js';
 
 const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 
@@ -19,7 +21,12 @@ export class FlowMetrics {
   readonly commitBatches: Histogram;
   readonly commitRecords: Histogram;
 
-  constructor(store: Pick<FlowStore, 'flowCount'>, sink: CountsSink | undefined, observeCommits?: ObserveCommits) {
+  constructor(
+    store: Pick<FlowStore, 'flowCount'>,
+    sink: CountsSink | undefined,
+    observeCommits?: ObserveCommits,
+    limits?: StoreLimits,
+  ) {
     const registers = [this.registry];
     // Process metrics and event-loop lag (nodejs_eventloop_lag_*), as every Node service exports them.
     collectDefaultMetrics({ register: this.registry });
@@ -75,6 +82,7 @@ export class FlowMetrics {
     });
     this.#storeGauges(store);
     this.#sinkGauges(sink);
+    if (limits) limitGauges(this.registry, limits);
   }
 
   #storeGauges(store: Pick<FlowStore, 'flowCount'>): void {

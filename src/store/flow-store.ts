@@ -1,6 +1,7 @@
 import type { IdempotencyStore, IdempotencyTicket } from '../idempotency/idempotency-store.js';
 import type { FlowRecord, FlowTotal } from '../schemas/flow.js';
 import type { WindowCounter } from '../window/window-counter.js';
+import type { StoreLimits } from './limits.js';
 
 export interface IngestOptions {
   /**
@@ -65,4 +66,6 @@ export interface StoreBackend {
   idempotency?: IdempotencyStore;
   /** Reports each group commit (PostgreSQL), for the commit metrics. */
   observeCommits?: ObserveCommits;
+  /** Retention and capacity, for `/ready` and `/metrics`; unset when neither applies. */
+  limits?: StoreLimits;
 }

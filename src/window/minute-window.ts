@@ -33,6 +33,8 @@ class WindowSet {
 export class MinuteWindow implements WindowCounter {
   #primary = new WindowSet();
   #secondary = new WindowSet();
+  /** Windows closed so far: a flow id dropped before a rotation is in no open window after it. */
+  rotations = 0;
 
   recordFlowId(id: number, bytesTx: number, bytesRx: number): void {
     const set = this.#primary;
@@ -58,6 +60,7 @@ export class MinuteWindow implements WindowCounter {
     const closed = this.#primary;
     this.#primary = this.#secondary;
     this.#secondary = closed;
+    this.rotations++;
     const count: MinuteCount = {
       minute: new Date(start).toISOString(),
       unique_flows: closed.unique,

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { FlowMetrics } from '../../metrics/flow-metrics.js';
 import type { CountsSink } from '../../sinks/counts-sink.js';
 import type { FlowStore, ObserveCommits } from '../../store/flow-store.js';
+import type { StoreLimits } from '../../store/limits.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,11 +16,12 @@ export interface MetricsOptions {
   store: Pick<FlowStore, 'flowCount'>;
   sink: CountsSink | undefined;
   observeCommits: ObserveCommits | undefined;
+  limits?: StoreLimits;
 }
 
 /** Request latency and rejections for every route; the registry is served by routes/metrics.ts. */
-const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { store, sink, observeCommits }) => {
-  const metrics = new FlowMetrics(store, sink, observeCommits);
+const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { store, sink, observeCommits, limits }) => {
+  const metrics = new FlowMetrics(store, sink, observeCommits, limits);
   app.decorate('metrics', metrics);
 
   // Callback-style hooks: they run on every request, and an async one would cost a promise each time.

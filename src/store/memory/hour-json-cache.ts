@@ -24,4 +24,10 @@ export class HourJsonCache {
     if (entries.length > CACHED_HOURS) entries.pop();
     return json;
   }
+
+  /** Lets go of the answer for a table retention dropped. */
+  forget(table: HourTable): void {
+    const at = this.#entries.findIndex((entry) => entry.table === table);
+    if (at >= 0) this.#entries.splice(at, 1);
+  }
 }

@@ -1,29 +1,50 @@
+import type { Logger } from 'pino';
 import { totalOverflow } from '../../errors.js';
 import type { FlowRecord, FlowTotal } from '../../schemas/flow.js';
 import type { MinuteWindow } from '../../window/minute-window.js';
 import type { FlowStore } from '../flow-store.js';
+import type { LimitsReport, StoreLimits } from '../limits.js';
+import { Capacity, nameBytes } from './capacity.js';
 import { ColumnarBatch } from './columnar-batch.js';
 import { writeHourJson } from './hour-json.js';
 import { HourJsonCache } from './hour-json-cache.js';
+import { HourRetention } from './hour-retention.js';
 import { KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
-import { Hours } from './hours.js';
+import { Hours, OVER_CAPACITY } from './hours.js';
 import { Interner } from './interner.js';
 import { scanFlowBatch } from './json-batch-scanner.js';
+import { compactNames, liveNameBytes } from './name-compaction.js';
+
+export interface MemoryStoreOptions {
+  /** RETENTION_HOURS; unset keeps every hour. */
+  retentionHours?: number;
+  /** MAX_FLOWS and MAX_NAME_BYTES; unset is unbounded (open-store.ts sets the defaults from the heap limit). */
+  maxFlows?: number;
+  maxNameBytes?: number;
+  /** Where retention and capacity log their changes. */
+  log?: Logger;
+}
 
 /**
  * Totals in memory. Every ingest runs synchronously from decoding to the last total, so no reader
  * can run between its steps: a batch is seen whole or not at all. Each applied record is counted in
  * `window`, the minute window the scheduler closes.
  */
-export class MemoryFlowStore implements FlowStore {
-  readonly #names = new Interner();
-  readonly #hours = new Hours();
+export class MemoryFlowStore implements FlowStore, StoreLimits {
+  #names = new Interner();
+  readonly #hours: Hours;
   readonly #window: MinuteWindow;
   readonly #batch = new ColumnarBatch();
   readonly #jsonCache = new HourJsonCache();
+  readonly #capacity: Capacity;
+  readonly #retention: HourRetention | undefined;
 
-  constructor(window: MinuteWindow) {
+  constructor(window: MinuteWindow, options: MemoryStoreOptions = {}) {
+    const unbounded = Number.POSITIVE_INFINITY;
     this.#window = window;
+    this.#hours = new Hours(options.maxFlows);
+    this.#capacity = new Capacity(options.maxFlows ?? unbounded, options.maxNameBytes ?? unbounded, options.log);
+    if (options.retentionHours !== undefined) this.#retention = new HourRetention(options.retentionHours, options.log);
   }
 
   async ingest(records: readonly FlowRecord[]): Promise<void> {
@@ -87,18 +108,57 @@ export class MemoryFlowStore implements FlowStore {
 
   async close(): Promise<void> {}
 
-  /** Applies the batch all-or-nothing; on overflow also forgets the names interned since `namesBefore`. */
+  /** Flows and names against their bounds, and retention (when set), for `/ready` and `/metrics`. */
+  limits(): LimitsReport {
+    const capacity = this.#capacity;
+    const bounded = Number.isFinite(capacity.maxFlows) || Number.isFinite(capacity.maxNameBytes);
+    return {
+      capacity: bounded ? capacity.status(this.#hours.flowCount, nameBytes(this.#names)) : undefined,
+      retention: this.#retention?.status(),
+    };
+  }
+
+  /**
+   * Applies the batch all-or-nothing: refused for an expired hour, past a bound, or on overflow, it
+   * also forgets the names interned since `namesBefore`. Once applied, drops the hours it expires.
+   */
   #apply(batch: ColumnarBatch, namesBefore: number): void {
-    const overflowing = this.#hours.apply(batch, this.#window);
-    if (overflowing < 0) return;
     const names = this.#names;
-    const error = totalOverflow({
-      src_app: names.string(batch.src[overflowing]),
-      dest_app: names.string(batch.dest[overflowing]),
-      vpc_id: names.string(batch.vpc[overflowing]),
-      hour: batch.hour[overflowing],
-    });
-    names.truncate(namesBefore);
-    throw error;
+    const hours = this.#hours;
+    try {
+      this.#retention?.check(batch);
+      // What the batch expires is dropped once it is applied; the bounds count that in its favour, so a
+      // full store is not kept full by refusing the batch that would expire its oldest hours.
+      const oldestKept = this.#retention?.oldestKeptAfter ?? Number.NEGATIVE_INFINITY;
+      const dropping = oldestKept > Number.NEGATIVE_INFINITY;
+      const afterDrop = dropping ? () => liveNameBytes(names, hours.tables(oldestKept), batch) : undefined;
+      this.#capacity.checkNames(names, namesBefore, hours.flowCount, afterDrop);
+      const outcome = hours.apply(batch, this.#window, dropping ? hours.flowsBefore(oldestKept) : 0);
+      if (outcome === OVER_CAPACITY) {
+        throw this.#capacity.flowsRefused(hours.flowCount, hours.refusedNewFlows, nameBytes(names, namesBefore));
+      }
+      if (outcome >= 0) {
+        throw totalOverflow({
+          src_app: names.string(batch.src[outcome]),
+          dest_app: names.string(batch.dest[outcome]),
+          vpc_id: names.string(batch.vpc[outcome]),
+          hour: batch.hour[outcome],
+        });
+      }
+    } catch (err) {
+      names.truncate(namesBefore);
+      throw err;
+    }
+    if (this.#retention) this.#dropExpired();
+    this.#capacity.observe(hours.flowCount, nameBytes(this.#names));
+  }
+
+  /** Drops the hours the batch just applied expired, their cached answers, and the names only they used. */
+  #dropExpired(): void {
+    const dropped = this.#retention?.applied(this.#hours, this.#window) ?? [];
+    if (dropped.length === 0) return;
+    for (const table of dropped) this.#jsonCache.forget(table);
+    const overBound = nameBytes(this.#names) > this.#capacity.maxNameBytes;
+    this.#names = compactNames(this.#names, this.#hours.tables(), overBound) ?? this.#names;
   }
 }

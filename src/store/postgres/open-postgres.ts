@@ -5,7 +5,10 @@ import { ClusterWindowCounter } from './cluster-counter.js';
 import { createPool } from './pool.js';
 import { PostgresFlowStore, type PostgresStoreOptions } from './postgres-store.js';
 
-export type PostgresConfig = Pick<Config, 'DATABASE_URL' | 'PG_POOL_SIZE' | 'PG_TIMEOUT_MS' | 'ROTATION_INTERVAL_MS'>;
+export type PostgresConfig = Pick<
+  Config,
+  'DATABASE_URL' | 'PG_POOL_SIZE' | 'PG_TIMEOUT_MS' | 'ROTATION_INTERVAL_MS' | 'RETENTION_HOURS'
+>;
 
 /** The PostgreSQL backend (`INMEMORY=false`) on a pool configured from the environment. */
 export function openPostgres(config: PostgresConfig, log: Logger): Promise<StoreBackend> {
@@ -15,7 +18,12 @@ export function openPostgres(config: PostgresConfig, log: Logger): Promise<Store
     timeoutMs: config.PG_TIMEOUT_MS,
     onIdleError: (err) => log.warn({ err }, 'idle database connection failed; the pool opens a new one when needed'),
   });
-  return openPostgresBackend({ pool, log, intervalMs: config.ROTATION_INTERVAL_MS });
+  return openPostgresBackend({
+    pool,
+    log,
+    intervalMs: config.ROTATION_INTERVAL_MS,
+    retentionHours: config.RETENTION_HOURS,
+  });
 }
 
 /**
@@ -31,5 +39,6 @@ export async function openPostgresBackend(
     counter: new ClusterWindowCounter(options.pool, options.intervalMs, options.log),
     idempotency: store.idempotency,
     observeCommits: (listener) => store.observeCommits(listener),
+    limits: store.retention,
   };
 }

@@ -10,6 +10,7 @@ import { GroupCommitter } from './group-commit.js';
 import { GroupWriter } from './group-writer.js';
 import { PgIdempotencyStore } from './idempotency-keys.js';
 import { readHour } from './reader.js';
+import { PgRetention } from './retention.js';
 import { applySchema } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -24,6 +25,10 @@ export interface PostgresStoreOptions {
   readPageSize?: number;
   /** How often expired Idempotency-Keys are deleted. */
   idempotencyPurgeMs?: number;
+  /** RETENTION_HOURS; unset keeps every hour. */
+  retentionHours?: number;
+  /** Time between passes deleting expired rows. */
+  retentionIntervalMs?: number;
 }
 
 /**
@@ -45,6 +50,8 @@ export class PostgresFlowStore implements FlowStore {
    * FlowStore: openPostgresBackend hands it to the app as `StoreBackend.idempotency`.
    */
   readonly idempotency: PgIdempotencyStore;
+  /** RETENTION_HOURS, when set; openPostgresBackend hands it to the app as `StoreBackend.limits`. */
+  readonly retention: PgRetention | undefined;
   // Serialization failures, deadlocks and lost connections get a few more tries, with backoff, before a 503.
   readonly #retry: IPolicy = retry(handleWhen(isTransient), {
     maxAttempts: 5,
@@ -60,6 +67,8 @@ export class PostgresFlowStore implements FlowStore {
     maxGroupRecords = 20_000,
     readPageSize = 5000,
     idempotencyPurgeMs = 60_000,
+    retentionHours,
+    retentionIntervalMs,
   }: PostgresStoreOptions) {
     this.#pool = pool;
     this.#log = log;
@@ -78,12 +87,16 @@ export class PostgresFlowStore implements FlowStore {
     });
     this.#committer = new GroupCommitter((group) => writer.flush(group), maxGroupRecords);
     this.idempotency = new PgIdempotencyStore(pool, log, idempotencyPurgeMs);
+    if (retentionHours !== undefined) {
+      this.retention = new PgRetention({ pool, log, hours: retentionHours, intervalMs: retentionIntervalMs, now });
+    }
   }
 
   /** Creates the schema when missing (retrying while the database is still starting) and returns the store. */
   static async open(options: PostgresStoreOptions): Promise<PostgresFlowStore> {
     const store = new PostgresFlowStore(options);
     await store.#retry.execute(() => applySchema(options.pool));
+    store.retention?.start();
     return store;
   }
 
@@ -91,8 +104,11 @@ export class PostgresFlowStore implements FlowStore {
     const ticket = options.idempotency;
     // An empty batch changes nothing, but its key is still recorded, so it holds like any other.
     if (records.length === 0 && !ticket) return;
+    // No await without retention: close() relies on a batch being submitted in the same tick as ingest().
+    const newest = this.retention ? await this.retention.check(records) : undefined;
     const minute = Math.floor(this.#now() / this.#intervalMs) * this.#intervalMs;
     await this.#committer.submit(prepareBatch(records, minute, ticket), records.length);
+    if (newest !== undefined) this.retention?.committed(newest);
   }
 
   /** Each committed group, for the metrics (handed to the app as `StoreBackend.observeCommits`). */
@@ -134,6 +150,8 @@ export class PostgresFlowStore implements FlowStore {
 
   /** Waits for queued batches to commit (or fail), then closes the pool. */
   async close(): Promise<void> {
+    // First: waits for the retention checks in flight, whose batches are submitted right after them.
+    await this.retention?.close();
     await this.#committer.drained();
     await this.idempotency.close();
     await this.#pool.end();
