@@ -118,6 +118,35 @@ describe('GET /hours and GET /flows/top over HTTP', () => {
   });
 });
 
+describe('query routes in the OpenAPI document', () => {
+  const { app } = build();
+  afterAll(() => app.close());
+
+  it('documents each route with its parameters, defaults and answers', async () => {
+    const doc = (await app.inject('/docs/json')).json();
+    const parameters = (path: string) =>
+      Object.fromEntries(
+        doc.paths[path].get.parameters.map((p: { name: string; required?: boolean; schema: object }) => [
+          p.name,
+          { required: p.required ?? false, ...p.schema },
+        ]),
+      );
+    expect(parameters('/flows/top')).toMatchObject({
+      from_hour: { required: true },
+      to_hour: { required: true },
+      by: { required: false, default: ['src_app'], items: { enum: ['src_app', 'dest_app', 'vpc_id', 'hour'] } },
+      metric: { default: 'bytes', enum: ['bytes', 'bytes_tx', 'bytes_rx'] },
+      limit: { default: 10, minimum: 1, maximum: 1000 },
+      src_app: { type: 'array', maxItems: 100 },
+    });
+    expect(Object.keys(parameters('/hours'))).toEqual(['from_hour', 'to_hour']);
+    expect(Object.keys(parameters('/counts'))).toEqual(['since', 'until']);
+    for (const path of ['/hours', '/flows/top', '/counts']) {
+      expect(Object.keys(doc.paths[path].get.responses)).toEqual(expect.arrayContaining(['200', '4XX', '5XX']));
+    }
+  });
+});
+
 describe('query routes with authentication on', () => {
   const QUERY = 'query-key-0123456789abcdef';
   const INGEST = 'ingest-key-0123456789abcdef';
