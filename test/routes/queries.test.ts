@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/auth/api-keys.js';
+import { expectValidationError } from '../support/expect-error.js';
 import { build, record } from '../support/helper.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -107,14 +108,7 @@ describe('GET /hours and GET /flows/top over HTTP', () => {
     ],
     ['/flows/top?from_hour=1&to_hour=2&app=a', 'unknown query parameter "app"'],
   ])('%s is a 400 naming the problem', async (url, message) => {
-    const res = await get(url);
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({
-      statusCode: 400,
-      code: 'FLOWS_ERR_VALIDATION',
-      error: 'Bad Request',
-      message: expect.stringContaining(message),
-    });
+    expectValidationError(await get(url), message);
   });
 });
 
