@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { ApiKeys } from './auth/api-keys.js';
 import type { Config } from './config.js';
+import { CountsRing } from './counts/counts-ring.js';
 import { registerErrorHandlers } from './http/error-handler.js';
 import { formatValidationError, validatorCompiler } from './http/validation.js';
 import { MemoryIdempotencyStore } from './idempotency/memory.js';
@@ -11,9 +12,12 @@ import metrics from './plugins/app/metrics.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import swagger from './plugins/external/swagger.js';
 import underPressure from './plugins/external/under-pressure.js';
+import countsRoute from './routes/counts.js';
 import flowRoutes from './routes/flows/index.js';
 import healthRoutes from './routes/health.js';
+import hoursRoute from './routes/hours.js';
 import metricsRoutes from './routes/metrics.js';
+import topRoute from './routes/top.js';
 import type { CountsSink } from './sinks/counts-sink.js';
 import type { StoreBackend } from './store/flow-store.js';
 import type { RotationScheduler } from './window/scheduler.js';
@@ -38,6 +42,7 @@ export type AppConfig = Pick<
   | 'HEADERS_TIMEOUT_MS'
   | 'CONNECTION_TIMEOUT_MS'
   | 'KEEP_ALIVE_TIMEOUT_MS'
+  | 'COUNTS_RETENTION_HOURS'
 >;
 
 export interface AppDeps {
@@ -106,6 +111,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000, limits: backend.limits });
   app.register(metricsRoutes, { protect: config.PROTECT_METRICS });
   app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
+  app.register(hoursRoute, { store });
+  app.register(topRoute, { store });
+  app.register(countsRoute, {
+    history: backend.countsHistory ?? new CountsRing(1, config.COUNTS_RETENTION_HOURS),
+    retentionHours: config.COUNTS_RETENTION_HOURS,
+  });
 
   app.addHook('onClose', async () => {
     await scheduler?.stop();

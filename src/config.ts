@@ -53,6 +53,8 @@ const ConfigSchema = Type.Object({
   MAX_FLOWS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
   // The interner's byte offsets are int32.
   MAX_NAME_BYTES: Type.Optional(Type.Integer({ minimum: 1024, maximum: 2 ** 31 - 1 })),
+  // How long published minute counts stay queryable (GET /counts).
+  COUNTS_RETENTION_HOURS: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { INSTANCE_ID: string };

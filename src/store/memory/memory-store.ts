@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { totalOverflow } from '../../errors.js';
+import type { HourSummary, TopGroups, TopQuery } from '../../queries/flow-queries.js';
 import type { FlowRecord, FlowTotal } from '../../schemas/flow.js';
 import type { MinuteWindow } from '../../window/minute-window.js';
 import type { FlowStore } from '../flow-store.js';
@@ -9,11 +10,13 @@ import { ColumnarBatch } from './columnar-batch.js';
 import { writeHourJson } from './hour-json.js';
 import { HourJsonCache } from './hour-json-cache.js';
 import { HourRetention } from './hour-retention.js';
+import { HourSummaries } from './hour-summaries.js';
 import { KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import { Hours, OVER_CAPACITY } from './hours.js';
 import { Interner } from './interner.js';
 import { scanFlowBatch } from './json-batch-scanner.js';
 import { compactNames, liveNameBytes } from './name-compaction.js';
+import { topGroups } from './top-groups.js';
 
 export interface MemoryStoreOptions {
   /** RETENTION_HOURS; unset keeps every hour. */
@@ -38,6 +41,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
   readonly #jsonCache = new HourJsonCache();
   readonly #capacity: Capacity;
   readonly #retention: HourRetention | undefined;
+  readonly #summaries = new HourSummaries();
 
   constructor(window: MinuteWindow, options: MemoryStoreOptions = {}) {
     const unbounded = Number.POSITIVE_INFINITY;
@@ -116,6 +120,14 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
       capacity: bounded ? capacity.status(this.#hours.flowCount, nameBytes(this.#names)) : undefined,
       retention: this.#retention?.status(),
     };
+  }
+
+  async hourSummaries(from: number, to: number): Promise<HourSummary[]> {
+    return this.#summaries.between(this.#hours, from, to);
+  }
+
+  async topFlows(query: TopQuery): Promise<TopGroups> {
+    return topGroups(this.#hours, this.#names, query);
   }
 
   /**

@@ -1,17 +1,24 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import type { CountsHistory } from '../../counts/counts-history.js';
 import type { StoreBackend } from '../flow-store.js';
 import { ClusterWindowCounter } from './cluster-counter.js';
+import { PgCountsHistory } from './counts-history.js';
 import { createPool } from './pool.js';
 import { PostgresFlowStore, type PostgresStoreOptions } from './postgres-store.js';
 
 export type PostgresConfig = Pick<
   Config,
-  'DATABASE_URL' | 'PG_POOL_SIZE' | 'PG_TIMEOUT_MS' | 'ROTATION_INTERVAL_MS' | 'RETENTION_HOURS'
+  | 'DATABASE_URL'
+  | 'PG_POOL_SIZE'
+  | 'PG_TIMEOUT_MS'
+  | 'ROTATION_INTERVAL_MS'
+  | 'RETENTION_HOURS'
+  | 'COUNTS_RETENTION_HOURS'
 >;
 
 /** The PostgreSQL backend (`INMEMORY=false`) on a pool configured from the environment. */
-export function openPostgres(config: PostgresConfig, log: Logger): Promise<StoreBackend> {
+export function openPostgres(config: PostgresConfig, log: Logger): ReturnType<typeof openPostgresBackend> {
   const pool = createPool({
     connectionString: config.DATABASE_URL,
     max: config.PG_POOL_SIZE,
@@ -23,6 +30,7 @@ export function openPostgres(config: PostgresConfig, log: Logger): Promise<Store
     log,
     intervalMs: config.ROTATION_INTERVAL_MS,
     retentionHours: config.RETENTION_HOURS,
+    countsRetentionHours: config.COUNTS_RETENTION_HOURS,
   });
 }
 
@@ -31,8 +39,8 @@ export function openPostgres(config: PostgresConfig, log: Logger): Promise<Store
  * group commits the store reports. Tests and benchmarks call it with a pool of their own.
  */
 export async function openPostgresBackend(
-  options: PostgresStoreOptions,
-): Promise<StoreBackend & { store: PostgresFlowStore }> {
+  options: PostgresStoreOptions & { countsRetentionHours?: number },
+): Promise<StoreBackend & { store: PostgresFlowStore; countsHistory: CountsHistory }> {
   const store = await PostgresFlowStore.open(options);
   return {
     store,
@@ -40,5 +48,6 @@ export async function openPostgresBackend(
     idempotency: store.idempotency,
     observeCommits: (listener) => store.observeCommits(listener),
     limits: store.retention,
+    countsHistory: new PgCountsHistory(options.pool, options.countsRetentionHours ?? 24),
   };
 }
