@@ -11,6 +11,7 @@ import metrics from './plugins/app/metrics.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import swagger from './plugins/external/swagger.js';
 import underPressure from './plugins/external/under-pressure.js';
+import dashboardRoutes from './routes/dashboard.js';
 import flowRoutes from './routes/flows/index.js';
 import healthRoutes from './routes/health.js';
 import metricsRoutes from './routes/metrics.js';
@@ -50,11 +51,13 @@ export interface AppDeps {
   sink?: CountsSink;
   /** Undefined: authentication is off. */
   apiKeys?: ApiKeys;
+  /** The built dashboard page, served at `GET /`; undefined: no page. */
+  dashboardDir?: string;
 }
 
 /** Builds the HTTP application; never listens (that is server.ts's job). */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const { config, backend, logger, scheduler, sink, apiKeys } = deps;
+  const { config, backend, logger, scheduler, sink, apiKeys, dashboardDir } = deps;
   const { store } = backend;
   const app = Fastify({
     loggerInstance: logger,
@@ -106,6 +109,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000 });
   app.register(metricsRoutes, { protect: config.PROTECT_METRICS });
   app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
+  if (dashboardDir) app.register(dashboardRoutes, { root: dashboardDir });
 
   app.addHook('onClose', async () => {
     await scheduler?.stop();
