@@ -59,6 +59,7 @@ export class RefreshTimer {
 
   updated(at: Date): void {
     this.#updatedAt = at;
+    this.#label.dataset.updatedAt = at.toISOString();
     this.#showLabel();
   }
 
