@@ -14,7 +14,9 @@ import underPressure from './plugins/external/under-pressure.js';
 import dashboardRoutes from './routes/dashboard.js';
 import flowRoutes from './routes/flows/index.js';
 import healthRoutes from './routes/health.js';
+import hoursRoute from './routes/hours.js';
 import metricsRoutes from './routes/metrics.js';
+import topRoute from './routes/top.js';
 import type { CountsSink } from './sinks/counts-sink.js';
 import type { StoreBackend } from './store/flow-store.js';
 import type { RotationScheduler } from './window/scheduler.js';
@@ -109,6 +111,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000 });
   app.register(metricsRoutes, { protect: config.PROTECT_METRICS });
   app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
+  app.register(hoursRoute, { store });
+  app.register(topRoute, { store });
   if (dashboardDir) app.register(dashboardRoutes, { root: dashboardDir });
 
   app.addHook('onClose', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommitUnknownError, StoreUnavailableError, ValidationError } from '../src/errors.js';
+import { noSums } from '../src/queries/flow-queries.js';
 import { build } from './support/helper.js';
 
 describe('error catalogue', () => {
@@ -30,6 +31,8 @@ describe('error catalogue', () => {
           ping: async () => {},
           flowCount: async () => 0,
           close: async () => {},
+          hourSummaries: async () => [],
+          topFlows: async () => ({ rows: [], total: noSums() }),
         },
       },
     });

@@ -5,8 +5,9 @@ import { TooManyRecordsError, ValidationError } from '../errors.js';
 
 // Bodies are checked exactly as sent: no type coercion, no silently dropped fields.
 const bodyAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false });
-// Query strings arrive as text, so `hour=7` has to become the integer 7.
-const queryAjv = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false });
+// Query strings arrive as text, so `hour=7` has to become the integer 7, and a parameter given once
+// where a list is allowed (`src_app=x`) a list of one.
+const queryAjv = new Ajv({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false });
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema as object);
@@ -18,11 +19,15 @@ export function formatValidationError(errors: FastifySchemaValidationError[], da
     if (error.keyword === 'maxItems') return new TooManyRecordsError(error.params.limit as number);
     return new ValidationError(describeBodyError(error));
   }
-  const field = error.instancePath.slice(1) || (error.params.missingProperty as string | undefined);
+  // `/by/0` is an item of the list `by`: the message names the parameter.
+  const field = error.instancePath.split('/')[1] || (error.params.missingProperty as string | undefined);
   if (error.keyword === 'additionalProperties') {
     return new ValidationError(`unknown query parameter "${error.params.additionalProperty}"`);
   }
   if (error.keyword === 'required') return new ValidationError(`query parameter "${field}" is required`);
+  if (error.keyword === 'enum') {
+    return new ValidationError(`query parameter "${field}" must be one of ${error.params.allowedValues.join(', ')}`);
+  }
   return new ValidationError(`query parameter "${field}" ${error.message}`);
 }
 

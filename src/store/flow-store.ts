@@ -1,4 +1,5 @@
 import type { IdempotencyStore, IdempotencyTicket } from '../idempotency/idempotency-store.js';
+import type { HourSummary, TopGroups, TopQuery } from '../queries/flow-queries.js';
 import type { FlowRecord, FlowTotal } from '../schemas/flow.js';
 import type { WindowCounter } from '../window/window-counter.js';
 
@@ -25,6 +26,10 @@ export interface FlowStore {
   flowCount(): Promise<number>;
   /** Settles every batch already submitted, then releases the store's resources. */
   close(): Promise<void>;
+  /** `GET /hours`: each hour of [from, to] that has flows, ascending, with exact sums. */
+  hourSummaries(from: number, to: number): Promise<HourSummary[]>;
+  /** `GET /flows/top`: the top groups in order and the total over all groups, from one consistent view. */
+  topFlows(query: TopQuery): Promise<TopGroups>;
 
   // Fast paths a backend may add. The routes call them when present, so the store is handed to the
   // routes as it is: a wrapper would have to forward each of them.

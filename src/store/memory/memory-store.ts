@@ -1,14 +1,17 @@
 import { totalOverflow } from '../../errors.js';
+import type { HourSummary, TopGroups, TopQuery } from '../../queries/flow-queries.js';
 import type { FlowRecord, FlowTotal } from '../../schemas/flow.js';
 import type { MinuteWindow } from '../../window/minute-window.js';
 import type { FlowStore } from '../flow-store.js';
 import { ColumnarBatch } from './columnar-batch.js';
 import { writeHourJson } from './hour-json.js';
 import { HourJsonCache } from './hour-json-cache.js';
+import { HourSummaries } from './hour-summaries.js';
 import { KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import { Hours } from './hours.js';
 import { Interner } from './interner.js';
 import { scanFlowBatch } from './json-batch-scanner.js';
+import { topGroups } from './top-groups.js';
 
 /**
  * Totals in memory. Every ingest runs synchronously from decoding to the last total, so no reader
@@ -21,6 +24,7 @@ export class MemoryFlowStore implements FlowStore {
   readonly #window: MinuteWindow;
   readonly #batch = new ColumnarBatch();
   readonly #jsonCache = new HourJsonCache();
+  readonly #summaries = new HourSummaries();
 
   constructor(window: MinuteWindow) {
     this.#window = window;
@@ -86,6 +90,14 @@ export class MemoryFlowStore implements FlowStore {
   }
 
   async close(): Promise<void> {}
+
+  async hourSummaries(from: number, to: number): Promise<HourSummary[]> {
+    return this.#summaries.between(this.#hours, from, to);
+  }
+
+  async topFlows(query: TopQuery): Promise<TopGroups> {
+    return topGroups(this.#hours, this.#names, query);
+  }
 
   /** Applies the batch all-or-nothing; on overflow also forgets the names interned since `namesBefore`. */
   #apply(batch: ColumnarBatch, namesBefore: number): void {

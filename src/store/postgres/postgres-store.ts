@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { HourSummary, TopGroups, TopQuery } from '../../queries/flow-queries.js';
 import type { FlowRecord, FlowTotal } from '../../schemas/flow.js';
 import type { CommitStats, FlowStore, IngestOptions } from '../flow-store.js';
 import { type PreparedBatch, prepareBatch } from './batch.js';
 import { isTransient, unavailable } from './errors.js';
+import { PgFlowQueries } from './flow-queries.js';
 import { GroupCommitter } from './group-commit.js';
 import { GroupWriter } from './group-writer.js';
 import { PgIdempotencyStore } from './idempotency-keys.js';
@@ -40,6 +42,7 @@ export class PostgresFlowStore implements FlowStore {
   readonly #pageSize: number;
   readonly #committer: GroupCommitter<PreparedBatch>;
   readonly #commitListeners: ((commit: CommitStats) => void)[] = [];
+  readonly #queries: PgFlowQueries;
   /**
    * Idempotency-Keys, written with their batches: they hold across instances and restarts. Not part of
    * FlowStore: openPostgresBackend hands it to the app as `StoreBackend.idempotency`.
@@ -78,6 +81,7 @@ export class PostgresFlowStore implements FlowStore {
     });
     this.#committer = new GroupCommitter((group) => writer.flush(group), maxGroupRecords);
     this.idempotency = new PgIdempotencyStore(pool, log, idempotencyPurgeMs);
+    this.#queries = new PgFlowQueries(pool, log);
   }
 
   /** Creates the schema when missing (retrying while the database is still starting) and returns the store. */
@@ -113,6 +117,14 @@ export class PostgresFlowStore implements FlowStore {
       this.#log.warn({ err, hour }, 'database read failed after retries');
       throw unavailable(err, 'reading flows');
     }
+  }
+
+  hourSummaries(from: number, to: number): Promise<HourSummary[]> {
+    return this.#queries.hourSummaries(from, to);
+  }
+
+  topFlows(query: TopQuery): Promise<TopGroups> {
+    return this.#queries.topFlows(query);
   }
 
   async ping(): Promise<void> {

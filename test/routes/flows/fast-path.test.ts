@@ -13,6 +13,8 @@ function genericOnly(store: MemoryFlowStore): FlowStore {
     ping: () => store.ping(),
     flowCount: () => store.flowCount(),
     close: () => store.close(),
+    hourSummaries: (from, to) => store.hourSummaries(from, to),
+    topFlows: (query) => store.topFlows(query),
   };
 }
 
