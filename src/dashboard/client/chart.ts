@@ -42,3 +42,9 @@ export class Chart {
 export function utc(seconds: number): Date {
   return uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
 }
+
+/** A time axis label: `16:00`, or the date (`11-21`) at midnight UTC. */
+export function hourTick(seconds: number): string {
+  const iso = new Date(seconds * 1000).toISOString();
+  return iso.slice(11, 16) === '00:00' ? iso.slice(5, 10) : iso.slice(11, 16);
+}

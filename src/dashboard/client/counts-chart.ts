@@ -1,5 +1,5 @@
 import type { MinuteCount } from './api.js';
-import { Chart, utc } from './chart.js';
+import { Chart, hourTick, utc } from './chart.js';
 import { formatInteger } from './format.js';
 
 const LINE = '#059669';
@@ -34,6 +34,9 @@ function options(): Omit<UPlotOptions, 'width' | 'height'> {
         value: (_u, value) => (value === null ? '–' : formatInteger(value)),
       },
     ],
-    axes: [{}, { size: 64, values: (_u, splits) => splits.map((split) => formatInteger(Math.round(split))) }],
+    axes: [
+      { values: (_u, splits) => splits.map(hourTick) },
+      { size: 64, values: (_u, splits) => splits.map((split) => formatInteger(Math.round(split))) },
+    ],
   };
 }

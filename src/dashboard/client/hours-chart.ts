@@ -1,5 +1,5 @@
 import type { HourTotals } from './api.js';
-import { Chart, utc } from './chart.js';
+import { Chart, hourTick, utc } from './chart.js';
 import { formatBytes, formatHour, looksLikeEpochHours } from './format.js';
 import type { ResolvedRange } from './latest-hours.js';
 
@@ -33,16 +33,21 @@ export class HoursChart {
 function options(epoch: boolean): Omit<UPlotOptions, 'width' | 'height'> {
   const bars = (align: -1 | 1) => uPlot.paths.bars?.({ size: [0.4, 48], align });
   const bytes = (_u: UPlotInstance, value: number | null) => (value === null ? '–' : formatBytes(value));
+  const step = epoch ? 3600 : 1;
   return {
     ...(epoch ? { tzDate: utc } : {}),
-    scales: { x: { time: epoch }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    scales: {
+      // Half an hour of room on each side, so the first and last hours' bars are not cut in half.
+      x: { time: epoch, range: (_u, min, max) => [min - step / 2, max + step / 2] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+    },
     series: [
       { label: 'hour', value: (_u, x) => (x === null ? '–' : formatHour(epoch ? x / 3600 : x, epoch)) },
       { label: 'sent (tx)', stroke: TX, fill: `${TX}cc`, paths: bars(-1), points: { show: false }, value: bytes },
       { label: 'received (rx)', stroke: RX, fill: `${RX}cc`, paths: bars(1), points: { show: false }, value: bytes },
     ],
     axes: [
-      epoch ? {} : { values: (_u, splits) => splits.map((split) => String(split)) },
+      { values: (_u, splits) => splits.map((split) => (epoch ? hourTick(split) : String(split))) },
       { size: 72, values: (_u, splits) => splits.map((split) => formatBytes(split)) },
     ],
   };

@@ -15,6 +15,8 @@ const METRIC_COLUMNS: { metric: Metric; label: string }[] = [
   { metric: 'bytes_rx', label: 'received (rx)' },
 ];
 
+export const FLOW_HOURS = 'one per flow per hour it was seen in; over a one-hour range, the distinct flows';
+
 /**
  * The top talkers: one row per group, then the `other` row and the total. Every number cell carries its
  * exact value in `data-value`; its text is the value in SI units, and the exact figure in its title.
@@ -29,8 +31,8 @@ export function renderTopTable(table: HTMLTableElement, answer: TopAnswer): void
     if (sorted) attributes['aria-sort'] = 'descending';
     head.append(element('th', sorted ? `${label} ▼` : label, attributes));
   }
-  head.append(element('th', 'flows', { scope: 'col', class: 'num' }));
-  head.append(element('th', 'share', { scope: 'col', class: 'num' }));
+  head.append(element('th', 'flow-hours', { scope: 'col', class: 'num', title: FLOW_HOURS }));
+  head.append(element('th', 'share', { scope: 'col', class: 'num share' }));
   table.tHead?.replaceChildren(head);
 
   const totalOfMetric = answer.total[answer.metric];
