@@ -123,6 +123,7 @@ describe.skipIf(missing)('the dashboard in Chromium, authentication off', () => 
     expect(await other.getAttribute('#kpi-tx', 'data-value')).toBe('27021597764222973');
     expect(await other.getAttribute('#kpi-tx', 'title')).toBe('27,021,597,764,222,973');
     expect(await other.textContent('#range-label')).toBe('Hours 1000 to 1000: 1 hour.');
+    await screenshot(other, 'hour-numbers');
     await other.close();
   });
 

@@ -47,7 +47,11 @@ function options(epoch: boolean): Omit<UPlotOptions, 'width' | 'height'> {
       { label: 'received (rx)', stroke: RX, fill: `${RX}cc`, paths: bars(1), points: { show: false }, value: bytes },
     ],
     axes: [
-      { values: (_u, splits) => splits.map((split) => (epoch ? hourTick(split) : String(split))) },
+      {
+        // Ticks on whole hours only.
+        incrs: epoch ? [1, 2, 3, 6, 12, 24, 48, 168].map((hours) => hours * 3600) : [1, 2, 5, 10, 20, 50, 100, 200],
+        values: (_u, splits) => splits.map((split) => (epoch ? hourTick(split) : String(split))),
+      },
       { size: 72, values: (_u, splits) => splits.map((split) => formatBytes(split)) },
     ],
   };
