@@ -126,8 +126,9 @@ function panelError(id: string, reason: unknown) {
   const paragraph = byId(id);
   paragraph.hidden = reason === undefined;
   if (reason === undefined) return;
-  const status = reason instanceof ApiError ? ` (${reason.status})` : '';
-  paragraph.textContent = `The service refused this query${status}: ${(reason as Error).message}`;
+  const status = reason instanceof ApiError ? reason.status : 0;
+  const what = status >= 500 ? `The service could not answer (${status})` : `The service refused this query (${status})`;
+  paragraph.textContent = `${what}: ${(reason as Error).message}`;
 }
 
 function showBanner(message: string) {
