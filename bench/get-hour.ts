@@ -71,7 +71,7 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
 }
 
 /** Times `request` over `seconds` (at least 5 times), running `before` untimed ahead of each. */
-async function timeRequests(
+export async function timeRequests(
   seconds: number,
   request: () => Promise<void>,
   before?: () => Promise<void>,

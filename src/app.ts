@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { ApiKeys } from './auth/api-keys.js';
 import type { Config } from './config.js';
+import { CountsRing } from './counts/counts-ring.js';
 import { registerErrorHandlers } from './http/error-handler.js';
 import { formatValidationError, validatorCompiler } from './http/validation.js';
 import { MemoryIdempotencyStore } from './idempotency/memory.js';
@@ -11,6 +12,7 @@ import metrics from './plugins/app/metrics.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import swagger from './plugins/external/swagger.js';
 import underPressure from './plugins/external/under-pressure.js';
+import countsRoute from './routes/counts.js';
 import dashboardRoutes from './routes/dashboard.js';
 import flowRoutes from './routes/flows/index.js';
 import healthRoutes from './routes/health.js';
@@ -41,6 +43,7 @@ export type AppConfig = Pick<
   | 'HEADERS_TIMEOUT_MS'
   | 'CONNECTION_TIMEOUT_MS'
   | 'KEEP_ALIVE_TIMEOUT_MS'
+  | 'COUNTS_RETENTION_HOURS'
 >;
 
 export interface AppDeps {
@@ -113,6 +116,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
   app.register(hoursRoute, { store });
   app.register(topRoute, { store });
+  app.register(countsRoute, {
+    history: backend.countsHistory ?? new CountsRing(1, config.COUNTS_RETENTION_HOURS),
+    retentionHours: config.COUNTS_RETENTION_HOURS,
+  });
   if (dashboardDir) app.register(dashboardRoutes, { root: dashboardDir });
 
   app.addHook('onClose', async () => {

@@ -47,6 +47,8 @@ const ConfigSchema = Type.Object({
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
   CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 72_000 }),
+  // How long published minute counts stay queryable (GET /counts).
+  COUNTS_RETENTION_HOURS: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { INSTANCE_ID: string };

@@ -5,6 +5,7 @@ import { type ApiKeys, loadApiKeys } from './auth/api-keys.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { openCountsSink } from './sinks/open-sink.js';
+import { recordingSink } from './sinks/recording-sink.js';
 import { openStore } from './store/open-store.js';
 import { RotationScheduler } from './window/scheduler.js';
 
@@ -35,7 +36,8 @@ const backend = await openStore(config, log).catch((err: unknown) => {
 });
 const scheduler = new RotationScheduler({
   intervalMs: config.ROTATION_INTERVAL_MS,
-  sink,
+  // Every count published is also kept for GET /counts.
+  sink: recordingSink(sink, backend.countsHistory, log),
   log,
   counter: backend.counter,
 });

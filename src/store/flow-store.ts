@@ -1,3 +1,4 @@
+import type { CountsHistory } from '../counts/counts-history.js';
 import type { IdempotencyStore, IdempotencyTicket } from '../idempotency/idempotency-store.js';
 import type { HourSummary, TopGroups, TopQuery } from '../queries/flow-queries.js';
 import type { FlowRecord, FlowTotal } from '../schemas/flow.js';
@@ -70,4 +71,9 @@ export interface StoreBackend {
   idempotency?: IdempotencyStore;
   /** Reports each group commit (PostgreSQL), for the commit metrics. */
   observeCommits?: ObserveCommits;
+  /**
+   * The published minute counts, for `GET /counts`: a ring in memory, a table in PostgreSQL. openStore
+   * always sets it; unset (a backend a test builds by hand), `GET /counts` answers from an empty one.
+   */
+  countsHistory?: CountsHistory;
 }

@@ -130,10 +130,13 @@ function grown(from: Float64Array, length: number): Float64Array<ArrayBuffer> {
   return to;
 }
 
+/** Each part mixed in, then MurmurHash3's finalizer: group keys are small, dense ids, often mostly zero. */
 function hash(a: number, b: number, c: number, d: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ b ^ (h >>> 15), 0xc2b2ae35);
-  h = Math.imul(h ^ c ^ (h >>> 13), 0x27d4eb2f);
-  h = Math.imul(h ^ d ^ (h >>> 16), 0x165667b1);
-  return (h ^ (h >>> 15)) >>> 0;
+  let h = Math.imul(a, 0xcc9e2d51);
+  h = Math.imul(h ^ b ^ (h >>> 15), 0x1b873593);
+  h = Math.imul(h ^ c ^ (h >>> 15), 0xcc9e2d51);
+  h = Math.imul(h ^ d ^ (h >>> 15), 0x1b873593);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -67,3 +67,15 @@ CREATE TABLE IF NOT EXISTS flow_idempotency_keys (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS flow_idempotency_keys_expires_at ON flow_idempotency_keys (expires_at);
+
+-- Published minute counts, for GET /counts: one row per window for the whole cluster, written by the
+-- instance that published it (a re-publication after a crash overwrites the same row). Rows older than
+-- COUNTS_RETENTION_HOURS before the newest are deleted as counts are written.
+CREATE TABLE IF NOT EXISTS flow_minute_counts (
+  minute       bigint  PRIMARY KEY, -- window start, milliseconds since the epoch
+  unique_flows bigint  NOT NULL,
+  records      bigint  NOT NULL,
+  bytes_tx     numeric NOT NULL,
+  bytes_rx     numeric NOT NULL,
+  partial      boolean NOT NULL DEFAULT false
+);
