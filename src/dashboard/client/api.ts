@@ -88,9 +88,9 @@ export class Api {
     return this.get('/flows/top', { ...query, limit: String(limit) });
   }
 
-  /** The published minute counts since `since` (the service's default, the last hour, when undefined). */
-  counts(since?: Date): Promise<CountsAnswer> {
-    return this.get('/counts', since ? { since: since.toISOString() } : {});
+  /** The published minute counts from `since` to `until`; without them, the service's default: the last hour. */
+  counts(since?: Date, until?: Date): Promise<CountsAnswer> {
+    return this.get('/counts', since && until ? { since: since.toISOString(), until: until.toISOString() } : {});
   }
 
   private async get<T>(path: string, query: Record<string, string>): Promise<T> {

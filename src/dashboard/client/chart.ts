@@ -43,8 +43,12 @@ export function utc(seconds: number): Date {
   return uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
 }
 
-/** A time axis label: `16:00`, or the date (`11-21`) at midnight UTC. */
-export function hourTick(seconds: number): string {
-  const iso = new Date(seconds * 1000).toISOString();
-  return iso.slice(11, 16) === '00:00' ? iso.slice(5, 10) : iso.slice(11, 16);
+/** Time axis labels: `16:00`, the date (`11-21`) at midnight UTC, and seconds when ticks are that close. */
+export function timeTicks(_u: UPlotInstance, splits: number[]): string[] {
+  const seconds = splits.length > 1 && splits[1] - splits[0] < 60;
+  return splits.map((split) => {
+    const iso = new Date(split * 1000).toISOString();
+    if (seconds) return iso.slice(11, 19);
+    return iso.slice(11, 16) === '00:00' ? iso.slice(5, 10) : iso.slice(11, 16);
+  });
 }

@@ -1,6 +1,6 @@
 import type { MinuteCount } from './api.js';
-import { Chart, hourTick, utc } from './chart.js';
-import { formatInteger } from './format.js';
+import { Chart, timeTicks, utc } from './chart.js';
+import { formatClock, formatInteger } from './format.js';
 
 const LINE = '#059669';
 
@@ -25,7 +25,7 @@ function options(): Omit<UPlotOptions, 'width' | 'height'> {
     tzDate: utc,
     scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
     series: [
-      {},
+      { label: 'window', value: (_u, x) => (x === null ? '–' : `${formatClock(new Date(x * 1000))} UTC`) },
       {
         label: 'distinct flows',
         stroke: LINE,
@@ -35,7 +35,7 @@ function options(): Omit<UPlotOptions, 'width' | 'height'> {
       },
     ],
     axes: [
-      { values: (_u, splits) => splits.map(hourTick) },
+      { values: timeTicks },
       { size: 64, values: (_u, splits) => splits.map((split) => formatInteger(Math.round(split))) },
     ],
   };

@@ -1,5 +1,5 @@
 import type { HourTotals } from './api.js';
-import { Chart, hourTick, utc } from './chart.js';
+import { Chart, timeTicks, utc } from './chart.js';
 import { formatBytes, formatHour, looksLikeEpochHours } from './format.js';
 import type { ResolvedRange } from './latest-hours.js';
 
@@ -37,8 +37,9 @@ function options(epoch: boolean): Omit<UPlotOptions, 'width' | 'height'> {
   return {
     ...(epoch ? { tzDate: utc } : {}),
     scales: {
-      // Half an hour of room on each side, so the first and last hours' bars are not cut in half.
-      x: { time: epoch, range: (_u, min, max) => [min - step / 2, max + step / 2] },
+      // The range's hours with half an hour of room on each side, so the edge bars are not cut in half. Taken
+      // from the data, not from uPlot's proposal, which pads a single hour to a whole day (or to 0..2h).
+      x: { time: epoch, range: (u) => [(u.data[0].at(0) ?? 0) - step / 2, (u.data[0].at(-1) ?? 0) + step / 2] },
       y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
     },
     series: [
@@ -50,7 +51,7 @@ function options(epoch: boolean): Omit<UPlotOptions, 'width' | 'height'> {
       {
         // Ticks on whole hours only.
         incrs: epoch ? [1, 2, 3, 6, 12, 24, 48, 168].map((hours) => hours * 3600) : [1, 2, 5, 10, 20, 50, 100, 200],
-        values: (_u, splits) => splits.map((split) => (epoch ? hourTick(split) : String(split))),
+        values: epoch ? timeTicks : (_u, splits) => splits.map(String),
       },
       { size: 72, values: (_u, splits) => splits.map((split) => formatBytes(split)) },
     ],

@@ -35,9 +35,7 @@ void timer.now();
 /** One refresh: the hour range and its totals, then the top talkers of that range; the minute counts. */
 async function refresh(): Promise<void> {
   const now = new Date();
-  // One minute of slack so a client clock a little ahead of the server's stays within the retention.
-  const since = state.countsHours === 1 ? undefined : new Date(now.getTime() - state.countsHours * 3_600_000 + 60_000);
-  const [range, counts] = await Promise.allSettled([resolveRange(api, state.range, now), api.counts(since)]);
+  const [range, counts] = await Promise.allSettled([resolveRange(api, state.range, now), countsOf(now)]);
   const resolved = range.status === 'fulfilled' ? range.value : undefined;
   const top = resolved
     ? await settle(api.top(resolved.from, resolved.to, state.by, state.metric, state.limit))
@@ -115,6 +113,17 @@ function showCounts(counts: PromiseSettledResult<CountsAnswer>) {
   countsChart.show(counts.value.counts);
 }
 
+/**
+ * The last hour is the service's default, by its own clock. A longer span is `countsHours` wide exactly, so
+ * it stays within the retention however the clocks differ; it ends a minute ahead, so a browser clock a
+ * little behind the server's still gets the newest minute.
+ */
+function countsOf(now: Date): Promise<CountsAnswer> {
+  if (state.countsHours === 1) return api.counts();
+  const until = now.getTime() + 60_000;
+  return api.counts(new Date(until - state.countsHours * 3_600_000), new Date(until));
+}
+
 function setKpi(id: string, text: string, exact: number | bigint | undefined) {
   const kpi = byId(id);
   kpi.textContent = text;
@@ -127,7 +136,8 @@ function panelError(id: string, reason: unknown) {
   paragraph.hidden = reason === undefined;
   if (reason === undefined) return;
   const status = reason instanceof ApiError ? reason.status : 0;
-  const what = status >= 500 ? `The service could not answer (${status})` : `The service refused this query (${status})`;
+  const what =
+    status >= 500 ? `The service could not answer (${status})` : `The service refused this query (${status})`;
   paragraph.textContent = `${what}: ${(reason as Error).message}`;
 }
 
