@@ -1,11 +1,12 @@
-import { Api, ApiError, AuthError, type CountsAnswer, type TopAnswer, UnreachableError } from './api.js';
+import { Api, AuthError, type CountsAnswer, type TopAnswer, UnreachableError } from './api.js';
 import { ApiKeyPrompt } from './api-key.js';
 import { bindControls } from './controls.js';
 import { CountsChart } from './counts-chart.js';
 import { byId } from './dom.js';
-import { formatBytes, formatClock, formatHour, formatInteger, looksLikeEpochHours } from './format.js';
+import { formatHour, looksLikeEpochHours } from './format.js';
 import { HoursChart } from './hours-chart.js';
 import { currentHour, type ResolvedRange, resolveRange } from './latest-hours.js';
+import { panelError, showLatestCount, showTotals } from './panels.js';
 import { RefreshTimer } from './refresh-timer.js';
 import { renderTopTable } from './top-table.js';
 import { MAX_RANGE_HOURS, readViewState, writeViewState } from './view-state.js';
@@ -46,6 +47,7 @@ async function refresh(): Promise<void> {
     prompt.ask(auth);
     timer.hold();
     content.hidden = true;
+    banner.hidden = true;
     return;
   }
   content.hidden = false;
@@ -94,11 +96,7 @@ function showHours(
 function showTop(top: PromiseSettledResult<TopAnswer> | undefined) {
   if (top?.status === 'rejected') return panelError('top-error', top.reason);
   panelError('top-error', undefined);
-  const total = top?.value.total;
-  setKpi('kpi-bytes', total ? formatBytes(total.bytes) : '–', total?.bytes);
-  setKpi('kpi-tx', total ? formatBytes(total.bytes_tx) : '–', total?.bytes_tx);
-  setKpi('kpi-rx', total ? formatBytes(total.bytes_rx) : '–', total?.bytes_rx);
-  setKpi('kpi-flows', total ? formatInteger(total.flows) : '–', total?.flows);
+  showTotals(top?.value.total);
   const table = byId<HTMLTableElement>('top-table');
   if (top) renderTopTable(table, top.value);
   else for (const part of [table.tHead, table.tBodies[0], table.tFoot]) part?.replaceChildren();
@@ -107,9 +105,7 @@ function showTop(top: PromiseSettledResult<TopAnswer> | undefined) {
 function showCounts(counts: PromiseSettledResult<CountsAnswer>) {
   if (counts.status === 'rejected') return panelError('counts-error', counts.reason);
   panelError('counts-error', undefined);
-  const latest = counts.value.counts.at(-1);
-  setKpi('kpi-minute', latest ? formatInteger(latest.unique_flows) : '–', latest?.unique_flows);
-  if (latest) byId('kpi-minute').title = `minute ${formatClock(new Date(latest.minute))} UTC`;
+  showLatestCount(counts.value.counts.at(-1));
   countsChart.show(counts.value.counts);
 }
 
@@ -122,23 +118,6 @@ function countsOf(now: Date): Promise<CountsAnswer> {
   if (state.countsHours === 1) return api.counts();
   const until = now.getTime() + 60_000;
   return api.counts(new Date(until - state.countsHours * 3_600_000), new Date(until));
-}
-
-function setKpi(id: string, text: string, exact: number | bigint | undefined) {
-  const kpi = byId(id);
-  kpi.textContent = text;
-  kpi.dataset.value = exact === undefined ? '' : String(exact);
-  kpi.title = exact === undefined ? '' : formatInteger(exact);
-}
-
-function panelError(id: string, reason: unknown) {
-  const paragraph = byId(id);
-  paragraph.hidden = reason === undefined;
-  if (reason === undefined) return;
-  const status = reason instanceof ApiError ? reason.status : 0;
-  const what =
-    status >= 500 ? `The service could not answer (${status})` : `The service refused this query (${status})`;
-  paragraph.textContent = `${what}: ${(reason as Error).message}`;
 }
 
 function showBanner(message: string) {

@@ -15,7 +15,7 @@ const METRIC_COLUMNS: { metric: Metric; label: string }[] = [
   { metric: 'bytes_rx', label: 'received (rx)' },
 ];
 
-export const FLOW_HOURS = 'one per flow per hour it was seen in; over a one-hour range, the distinct flows';
+const FLOW_HOURS = 'one per flow per hour it was seen in; over a one-hour range, the distinct flows';
 
 /**
  * The top talkers: one row per group, then the `other` row and the total. Every number cell carries its
