@@ -1,5 +1,4 @@
-import type { CountsHistory, KeptCount } from './counts-history.js';
-import { MAX_KEPT_COUNTS } from './counts-history.js';
+import { type CountsHistory, type KeptCount, MAX_KEPT_COUNTS } from './counts-history.js';
 import type { MinuteCount } from './minute-count.js';
 
 /** Slots for `retentionHours` of windows of `intervalMs`, plus the partial one at shutdown, capped. */

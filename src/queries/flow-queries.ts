@@ -1,4 +1,4 @@
-import { addExact, type ExactInteger, subtractExact } from './exact-integer.js';
+import { type ExactInteger, subtractExact } from './exact-integer.js';
 
 /**
  * What `GET /hours` and `GET /flows/top` ask a FlowStore, and what it answers. Both stores answer the
@@ -72,8 +72,6 @@ export function otherGroups({ rows, total }: TopGroups): GroupSums {
   }
   return other;
 }
-
-export const bytesOf = (tx: ExactInteger, rx: ExactInteger): ExactInteger => addExact(tx, rx);
 
 /**
  * Orders strings by Unicode code point, as PostgreSQL's "C" collation orders UTF-8 bytes. JavaScript's

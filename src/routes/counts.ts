@@ -9,16 +9,12 @@ export interface CountsRouteOptions {
   history: CountsHistory;
   /** COUNTS_RETENTION_HOURS: how long counts are kept, and the longest range one request may ask. */
   retentionHours: number;
-  now?: () => number;
 }
 
 const HOUR_MS = 3_600_000;
 
 /** `GET /counts`: the minute counts as they were published, for a range of time. */
-const countsRoute: FastifyPluginAsyncTypebox<CountsRouteOptions> = async (
-  app,
-  { history, retentionHours, now = Date.now },
-) => {
+const countsRoute: FastifyPluginAsyncTypebox<CountsRouteOptions> = async (app, { history, retentionHours }) => {
   app.get(
     '/counts',
     {
@@ -30,7 +26,7 @@ const countsRoute: FastifyPluginAsyncTypebox<CountsRouteOptions> = async (
       },
     },
     async (request) => {
-      const until = request.query.until === undefined ? now() : parseTime('until', request.query.until);
+      const until = request.query.until === undefined ? Date.now() : parseTime('until', request.query.until);
       const since = request.query.since === undefined ? until - HOUR_MS : parseTime('since', request.query.since);
       if (since >= until) throw new ValidationError('query parameter "since" must be before "until"');
       if (until - since > retentionHours * HOUR_MS) {

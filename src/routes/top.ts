@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import { NAME_DIMENSIONS, otherGroups, type TopQuery as StoreTopQuery } from '../queries/flow-queries.js';
 import { ErrorBody } from '../schemas/flow.js';
-import { TopAnswer, TopQuery } from '../schemas/queries.js';
+import { TOP_DEFAULTS, TopAnswer, TopQuery } from '../schemas/queries.js';
 import type { FlowStore } from '../store/flow-store.js';
 import { checkHourRange } from './hour-range.js';
 
@@ -24,7 +24,13 @@ const topRoute: FastifyPluginAsyncTypebox<{ store: FlowStore }> = async (app, { 
       },
     },
     async (request) => {
-      const { from_hour, to_hour, by, metric, limit } = request.query;
+      const {
+        from_hour,
+        to_hour,
+        by = TOP_DEFAULTS.by,
+        metric = TOP_DEFAULTS.metric,
+        limit = TOP_DEFAULTS.limit,
+      } = request.query;
       checkHourRange(request.query);
       const filters: StoreTopQuery['filters'] = {};
       for (const dimension of NAME_DIMENSIONS) {

@@ -1,6 +1,13 @@
 import { Type } from 'typebox';
 import type { ExactInteger } from '../queries/exact-integer.js';
-import { DIMENSIONS, MAX_RANGE_HOURS, MAX_TOP_LIMIT, METRICS } from '../queries/flow-queries.js';
+import {
+  DIMENSIONS,
+  type Dimension,
+  MAX_RANGE_HOURS,
+  MAX_TOP_LIMIT,
+  METRICS,
+  type Metric,
+} from '../queries/flow-queries.js';
 import { MAX_HOUR, Name } from './flow.js';
 
 /** Most names one filter may list. */
@@ -11,7 +18,7 @@ const range = {
   to_hour: Type.Integer({
     minimum: 0,
     maximum: MAX_HOUR,
-    description: `last hour of the range, inclusive; at most ${MAX_RANGE_HOURS} hours after from_hour`,
+    description: `last hour of the range, inclusive; a range holds at most ${MAX_RANGE_HOURS} hours`,
   }),
 };
 // Sums over many flows may pass 2^53-1: bigints then, which the serializer writes as plain JSON integers.
@@ -53,17 +60,27 @@ const filter = (dimension: string) =>
     }),
   );
 
+/** Defaults of `GET /flows/top`, filled in by validation (and named for the handler's types). */
+export const TOP_DEFAULTS = { by: ['src_app'] as Dimension[], metric: 'bytes' as Metric, limit: 10 };
+
+// Optional, with a default: the document must not call them required.
 export const TopQuery = Type.Object(
   {
     ...range,
-    by: Type.Array(Type.Enum([...DIMENSIONS]), {
-      minItems: 1,
-      uniqueItems: true,
-      default: ['src_app'],
-      description: 'group-by dimensions, comma-separated or repeated; ties are broken by them in this order',
-    }),
-    metric: Type.Enum([...METRICS], { default: 'bytes', description: 'what ranks the groups; bytes = tx + rx' }),
-    limit: Type.Integer({ minimum: 1, maximum: MAX_TOP_LIMIT, default: 10, description: 'most rows' }),
+    by: Type.Optional(
+      Type.Array(Type.Enum([...DIMENSIONS]), {
+        minItems: 1,
+        uniqueItems: true,
+        default: TOP_DEFAULTS.by,
+        description: 'group-by dimensions, comma-separated or repeated; ties are broken by them in this order',
+      }),
+    ),
+    metric: Type.Optional(
+      Type.Enum([...METRICS], { default: TOP_DEFAULTS.metric, description: 'what ranks the groups; bytes = tx + rx' }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_TOP_LIMIT, default: TOP_DEFAULTS.limit, description: 'most rows' }),
+    ),
     src_app: filter('src_app'),
     dest_app: filter('dest_app'),
     vpc_id: filter('vpc_id'),

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CountsRing, ringCapacity } from '../../src/counts/counts-ring.js';
-import type { MinuteCount } from '../../src/counts/minute-count.js';
+import { countAt, MINUTE, T0 } from '../support/minute-counts.js';
 
-const MINUTE = 60_000;
-const T0 = Date.UTC(2026, 10, 21, 16, 0);
-const count = (minutes: number, records = minutes): MinuteCount => ({
-  minute: new Date(T0 + minutes * MINUTE).toISOString(),
-  unique_flows: 1,
-  records,
-  bytes_tx: records * 10,
-  bytes_rx: records * 20,
-});
+/** The count `minutes` after T0. */
+const count = (minutes: number, records = minutes) => countAt(T0 + minutes * MINUTE, records);
 const minutes = (counts: { minute: string }[]) => counts.map((c) => (Date.parse(c.minute) - T0) / MINUTE);
 
 describe('CountsRing', () => {

@@ -4,18 +4,9 @@ import { CountsRing } from '../../src/counts/counts-ring.js';
 import type { MinuteCount } from '../../src/counts/minute-count.js';
 import { MemoryFlowStore } from '../../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../../src/window/minute-window.js';
+import { expectValidationError } from '../support/expect-error.js';
 import { build } from '../support/helper.js';
-
-const MINUTE = 60_000;
-const T0 = Date.UTC(2026, 10, 21, 16, 0);
-const iso = (ms: number) => new Date(ms).toISOString();
-const count = (at: number, records = 1): MinuteCount => ({
-  minute: iso(at),
-  unique_flows: records,
-  records,
-  bytes_tx: 10 * records,
-  bytes_rx: 20 * records,
-});
+import { countAt, iso, MINUTE, T0 } from '../support/minute-counts.js';
 
 const appOver = (history: CountsRing) =>
   build({ backend: { store: new MemoryFlowStore(new MinuteWindow()), countsHistory: history } }).app;
@@ -25,8 +16,8 @@ describe('GET /counts', () => {
   const app = appOver(history);
   const get = (url: string) => app.inject({ method: 'GET', url });
   beforeAll(async () => {
-    for (let m = 0; m < 90; m++) await history.record(count(T0 + m * MINUTE, m));
-    await history.record({ ...count(T0 + 90 * MINUTE, 1), partial: true });
+    for (let m = 0; m < 90; m++) await history.record(countAt(T0 + m * MINUTE, m));
+    await history.record({ ...countAt(T0 + 90 * MINUTE, 1), partial: true });
   });
   afterAll(() => app.close());
 
@@ -36,24 +27,24 @@ describe('GET /counts', () => {
     expect(res.json()).toEqual({
       since: '2026-11-21T16:10:00.000Z',
       until: '2026-11-21T16:13:00.000Z',
-      counts: [count(T0 + 10 * MINUTE, 10), count(T0 + 11 * MINUTE, 11), count(T0 + 12 * MINUTE, 12)],
+      counts: [countAt(T0 + 10 * MINUTE, 10), countAt(T0 + 11 * MINUTE, 11), countAt(T0 + 12 * MINUTE, 12)],
     });
   });
 
   it('keeps the partial mark of a count cut short by shutdown', async () => {
     const res = await get(`/counts?since=${iso(T0 + 90 * MINUTE)}&until=${iso(T0 + 91 * MINUTE)}`);
-    expect(res.json().counts).toEqual([{ ...count(T0 + 90 * MINUTE, 1), partial: true }]);
+    expect(res.json().counts).toEqual([{ ...countAt(T0 + 90 * MINUTE, 1), partial: true }]);
   });
 
   it('defaults to the last hour: until now, since an hour before until', async () => {
     const recent = new CountsRing(100, 24);
     const now = Math.floor(Date.now() / MINUTE) * MINUTE;
-    for (const at of [now - 120 * MINUTE, now - 2 * MINUTE, now - MINUTE]) await recent.record(count(at, 5));
+    for (const at of [now - 120 * MINUTE, now - 2 * MINUTE, now - MINUTE]) await recent.record(countAt(at, 5));
     const other = appOver(recent);
     const body = (await other.inject('/counts')).json();
     expect(Date.parse(body.until) - Date.parse(body.since)).toBe(3_600_000);
     expect(Math.abs(Date.parse(body.until) - Date.now())).toBeLessThan(60_000);
-    expect(body.counts).toEqual([count(now - 2 * MINUTE, 5), count(now - MINUTE, 5)]);
+    expect(body.counts).toEqual([countAt(now - 2 * MINUTE, 5), countAt(now - MINUTE, 5)]);
     const since = (await other.inject(`/counts?since=${iso(now - 2 * MINUTE)}`)).json();
     expect(since.counts).toHaveLength(2);
     await other.close();
@@ -63,7 +54,7 @@ describe('GET /counts', () => {
 
   it('writes byte sums past 2^53-1 exactly', async () => {
     const huge = new CountsRing(10, 24);
-    const big = { ...count(T0), bytes_tx: 2n ** 60n, bytes_rx: 2n ** 53n + 1n };
+    const big = { ...countAt(T0), bytes_tx: 2n ** 60n, bytes_rx: 2n ** 53n + 1n };
     await huge.record(big as unknown as MinuteCount);
     const other = appOver(huge);
     const res = await other.inject(`/counts?since=${iso(T0)}&until=${iso(T0 + MINUTE)}`);
@@ -85,14 +76,7 @@ describe('GET /counts', () => {
     ],
     ['minute=2026-11-21T17:00:00Z', 'unknown query parameter "minute"'],
   ])('%s is a 400 naming the problem', async (query, message) => {
-    const res = await get(`/counts?${query}`);
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({
-      statusCode: 400,
-      code: 'FLOWS_ERR_VALIDATION',
-      error: 'Bad Request',
-      message: expect.stringContaining(message),
-    });
+    expectValidationError(await get(`/counts?${query}`), message);
   });
 
   it('answers from an empty history when the backend keeps none', async () => {

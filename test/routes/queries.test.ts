@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/auth/api-keys.js';
+import { expectValidationError } from '../support/expect-error.js';
 import { build, record } from '../support/helper.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -107,14 +108,36 @@ describe('GET /hours and GET /flows/top over HTTP', () => {
     ],
     ['/flows/top?from_hour=1&to_hour=2&app=a', 'unknown query parameter "app"'],
   ])('%s is a 400 naming the problem', async (url, message) => {
-    const res = await get(url);
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({
-      statusCode: 400,
-      code: 'FLOWS_ERR_VALIDATION',
-      error: 'Bad Request',
-      message: expect.stringContaining(message),
+    expectValidationError(await get(url), message);
+  });
+});
+
+describe('query routes in the OpenAPI document', () => {
+  const { app } = build();
+  afterAll(() => app.close());
+
+  it('documents each route with its parameters, defaults and answers', async () => {
+    const doc = (await app.inject('/docs/json')).json();
+    const parameters = (path: string) =>
+      Object.fromEntries(
+        doc.paths[path].get.parameters.map((p: { name: string; required?: boolean; schema: object }) => [
+          p.name,
+          { required: p.required ?? false, ...p.schema },
+        ]),
+      );
+    expect(parameters('/flows/top')).toMatchObject({
+      from_hour: { required: true },
+      to_hour: { required: true },
+      by: { required: false, default: ['src_app'], items: { enum: ['src_app', 'dest_app', 'vpc_id', 'hour'] } },
+      metric: { default: 'bytes', enum: ['bytes', 'bytes_tx', 'bytes_rx'] },
+      limit: { default: 10, minimum: 1, maximum: 1000 },
+      src_app: { type: 'array', maxItems: 100 },
     });
+    expect(Object.keys(parameters('/hours'))).toEqual(['from_hour', 'to_hour']);
+    expect(Object.keys(parameters('/counts'))).toEqual(['since', 'until']);
+    for (const path of ['/hours', '/flows/top', '/counts']) {
+      expect(Object.keys(doc.paths[path].get.responses)).toEqual(expect.arrayContaining(['200', '4XX', '5XX']));
+    }
   });
 });
 

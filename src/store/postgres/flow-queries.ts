@@ -1,8 +1,8 @@
 import { ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { parseExact } from '../../queries/exact-integer.js';
-import { bytesOf, type HourSummary, type TopGroups, type TopQuery, type TopRow } from '../../queries/flow-queries.js';
+import { addExact, parseExact } from '../../queries/exact-integer.js';
+import type { HourSummary, TopGroups, TopQuery, TopRow } from '../../queries/flow-queries.js';
 import { isTransient, sqlState, unavailable } from './errors.js';
 import { HOURS_SQL, topStatement } from './query-statements.js';
 
@@ -73,5 +73,5 @@ export class PgFlowQueries {
 function sums(r: SumsRow) {
   const bytes_tx = parseExact(r.bytes_tx);
   const bytes_rx = parseExact(r.bytes_rx);
-  return { bytes_tx, bytes_rx, bytes: bytesOf(bytes_tx, bytes_rx), flows: Number(r.flows) };
+  return { bytes_tx, bytes_rx, bytes: addExact(bytes_tx, bytes_rx), flows: Number(r.flows) };
 }

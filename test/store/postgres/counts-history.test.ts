@@ -5,18 +5,8 @@ import { recordingSink } from '../../../src/sinks/recording-sink.js';
 import { openPostgresBackend } from '../../../src/store/postgres/open-postgres.js';
 import { createPool } from '../../../src/store/postgres/pool.js';
 import { record, silentLogger } from '../../support/helper.js';
+import { countAt, iso, MINUTE, T0 } from '../../support/minute-counts.js';
 import { freshDatabase, query } from '../../support/pg-db.js';
-
-const MINUTE = 60_000;
-const T0 = Date.UTC(2026, 10, 21, 16, 0);
-const iso = (ms: number) => new Date(ms).toISOString();
-const count = (at: number, records = 1): MinuteCount => ({
-  minute: iso(at),
-  unique_flows: records,
-  records,
-  bytes_tx: 10 * records,
-  bytes_rx: 20 * records,
-});
 
 /** One service instance on the shared database: its backend, with a clock the test sets. */
 async function instance(url: string, clock: { now: number }, retentionHours = 24) {
@@ -47,28 +37,28 @@ describe('PostgreSQL count history (flow_minute_counts)', () => {
   });
 
   it('keeps counts and answers [since, until) ascending; a re-publication overwrites its minute', async () => {
-    for (let m = 0; m < 5; m++) await a.countsHistory.record(count(T0 + m * MINUTE, m));
-    await a.countsHistory.record(count(T0 + 2 * MINUTE, 42));
-    await b.countsHistory.record({ ...count(T0 + 5 * MINUTE, 1), partial: true });
+    for (let m = 0; m < 5; m++) await a.countsHistory.record(countAt(T0 + m * MINUTE, m));
+    await a.countsHistory.record(countAt(T0 + 2 * MINUTE, 42));
+    await b.countsHistory.record({ ...countAt(T0 + 5 * MINUTE, 1), partial: true });
     expect(await b.countsHistory.between(T0 + MINUTE, T0 + 3 * MINUTE)).toEqual([
-      count(T0 + MINUTE, 1),
-      count(T0 + 2 * MINUTE, 42),
+      countAt(T0 + MINUTE, 1),
+      countAt(T0 + 2 * MINUTE, 42),
     ]);
     expect(await a.countsHistory.between(T0 + 5 * MINUTE, T0 + 6 * MINUTE)).toEqual([
-      { ...count(T0 + 5 * MINUTE, 1), partial: true },
+      { ...countAt(T0 + 5 * MINUTE, 1), partial: true },
     ]);
     expect(await query(url, 'SELECT count(*)::int AS n FROM flow_minute_counts')).toEqual([{ n: 6 }]);
   });
 
   it('keeps byte sums past 2^53-1 exact', async () => {
-    const big = { ...count(T0), bytes_tx: 2n ** 60n + 1n, bytes_rx: 2n ** 53n } as unknown as MinuteCount;
+    const big = { ...countAt(T0), bytes_tx: 2n ** 60n + 1n, bytes_rx: 2n ** 53n } as unknown as MinuteCount;
     await a.countsHistory.record(big);
     const [kept] = await a.countsHistory.between(T0, T0 + MINUTE);
     expect(kept).toMatchObject({ bytes_tx: 2n ** 60n + 1n, bytes_rx: 2n ** 53n });
   });
 
   it('deletes counts older than the retention before the newest as it writes', async () => {
-    for (const m of [0, 30, 61, 90]) await a.countsHistory.record(count(T0 + m * MINUTE));
+    for (const m of [0, 30, 61, 90]) await a.countsHistory.record(countAt(T0 + m * MINUTE));
     const rows = await query<{ minute: string }>(url, 'SELECT minute::text FROM flow_minute_counts ORDER BY 1');
     expect(rows.map((r) => (Number(r.minute) - T0) / MINUTE)).toEqual([30, 61, 90]);
   });
