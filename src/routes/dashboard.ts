@@ -38,6 +38,7 @@ const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { root }) =>
     contentSecurityPolicy: { useDefaults: false, directives: DASHBOARD_CSP },
     // TLS, and so HSTS, is the business of whatever terminates it in front of the service.
     strictTransportSecurity: false,
+    frameguard: { action: 'deny' },
   });
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, ...open };
