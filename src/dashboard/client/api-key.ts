@@ -49,8 +49,4 @@ export class ApiKeyPrompt {
     this.#form.hidden = false;
     this.#input.focus();
   }
-
-  get asking(): boolean {
-    return !this.#form.hidden;
-  }
 }

@@ -1,7 +1,7 @@
 import { byId } from './dom.js';
 import { formatClock } from './format.js';
 
-export const REFRESH_MS = 10_000;
+const REFRESH_MS = 10_000;
 
 /**
  * Runs the page's refresh every REFRESH_MS, one at a time (the next is scheduled when one ends), with a

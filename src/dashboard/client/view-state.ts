@@ -13,12 +13,12 @@ export interface ViewState {
 }
 
 export const MAX_RANGE_HOURS = 744;
-export const MAX_HOUR = 2 ** 31 - 1;
-export const LATEST_CHOICES = [6, 24, 168];
-export const BY_CHOICES = ['src_app', 'dest_app', 'vpc_id', 'src_app,dest_app', 'src_app,dest_app,vpc_id'];
+const MAX_HOUR = 2 ** 31 - 1;
+const LATEST_CHOICES = [6, 24, 168];
+const BY_CHOICES = ['src_app', 'dest_app', 'vpc_id', 'src_app,dest_app', 'src_app,dest_app,vpc_id'];
 export const METRICS: Metric[] = ['bytes', 'bytes_tx', 'bytes_rx'];
-export const LIMITS = [10, 25, 100];
-export const COUNTS_HOURS = [1, 6, 24];
+const LIMITS = [10, 25, 100];
+const COUNTS_HOURS = [1, 6, 24];
 
 const DEFAULTS: ViewState = {
   range: { kind: 'latest', hours: 24 },
