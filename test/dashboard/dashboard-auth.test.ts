@@ -56,7 +56,9 @@ describe.skipIf(browserMissing())('the dashboard in Chromium, authentication on'
   test('says a key without the query scope is not enough (403), and asks again', async () => {
     await page.fill('#api-key', INGEST);
     await page.click('#key-form button[type="submit"]');
-    await expect.poll(() => page.textContent('#key-reason')).toContain('lacks the query scope (403)');
+    await expect
+      .poll(() => page.textContent('#key-reason'), { timeout: 10_000 })
+      .toContain('lacks the query scope (403)');
     expect(await keyForm().isVisible()).toBe(true);
     expect(await page.evaluate(() => sessionStorage.getItem('flowanalysis.apiKey'))).toBeNull();
   });

@@ -94,7 +94,9 @@ describe.skipIf(missing)('the dashboard in Chromium, authentication off', () => 
     expect(await page.textContent('#range-label')).toContain(`Hours ${NOW_HOUR - 23} to ${NOW_HOUR}`);
     // The visible figures are the same numbers in SI units: app-12 sent 13000+13001+13002 bytes.
     const app12 = page.locator('#top-table tbody tr', { hasText: 'app-12' });
-    await expect.poll(() => app12.locator('[data-field="bytes_tx"]').textContent()).toBe('39.0 kB');
+    await expect
+      .poll(() => app12.locator('[data-field="bytes_tx"]').textContent(), { timeout: 10_000 })
+      .toBe('39.0 kB');
     await screenshot(page, 'laptop');
   });
 
@@ -132,16 +134,20 @@ describe.skipIf(missing)('the dashboard in Chromium, authentication off', () => 
     { by: 'vpc_id', metric: 'bytes_tx', head: ['VPC'] },
     { by: 'src_app,dest_app', metric: 'bytes', head: ['source app', 'destination app'] },
   ])('switches the top talkers to by=$by, metric=$metric', async ({ by, metric, head }) => {
-    const before = await lastRefresh(page);
     await page.selectOption('#top-by', by);
     await page.selectOption('#top-metric', metric);
-    await waitForRefresh(page, before);
+    // Each change starts a refresh: wait for the one that shows both.
+    const sorted = `${{ bytes: 'bytes', bytes_tx: 'sent (tx)', bytes_rx: 'received (rx)' }[metric]} ▼`;
+    await page.waitForFunction(
+      ([names, column]) => {
+        const shown = [...document.querySelectorAll('#top-table thead th')].map((th) => th.textContent);
+        return names.every((name, i) => shown[i + 1] === name) && shown.includes(column);
+      },
+      [head, sorted] as const,
+    );
     const range = `from_hour=${NOW_HOUR - 23}&to_hour=${NOW_HOUR}`;
     const top = await apiDigits(server.base, `/flows/top?${range}&by=${by}&metric=${metric}&limit=10`);
-    const shown = await readTopTable(page);
-    expect(shown.head.slice(1, 1 + head.length)).toEqual(head);
-    expect(shown.head).toContain(`${{ bytes: 'bytes', bytes_tx: 'sent (tx)', bytes_rx: 'received (rx)' }[metric]} ▼`);
-    expect(shown).toMatchObject(expectedTopTable(top));
+    expect(await readTopTable(page)).toMatchObject(expectedTopTable(top));
     expect(page.url()).toContain(`by=${encodeURIComponent(by)}&metric=${metric}`);
   });
 
@@ -162,7 +168,7 @@ describe.skipIf(missing)('the dashboard in Chromium, authentication off', () => 
     await page.fill('#from-hour', String(NOW_HOUR));
     await page.fill('#to-hour', String(NOW_HOUR - 1));
     await page.click('#range-form button[type="submit"]');
-    await expect.poll(() => page.textContent('#error')).toContain('"from" must not be after "to"');
+    await expect.poll(() => page.textContent('#error'), { timeout: 10_000 }).toContain('"from" must not be after "to"');
   });
 
   test('shows the published minute counts as the API has them', async () => {
@@ -170,12 +176,15 @@ describe.skipIf(missing)('the dashboard in Chromium, authentication off', () => 
     await page.waitForSelector('#top-table tbody tr');
     // The batch posted before the page opened was counted in one window: 42 distinct flows.
     await expect
-      .poll(async () => {
-        await page.click('#refresh-now');
-        return ((await chartSeries(page, 'counts-chart')) as { unique_flows: string }[] | undefined)?.some(
-          (count) => count.unique_flows === '42',
-        );
-      })
+      .poll(
+        async () => {
+          await page.click('#refresh-now');
+          return ((await chartSeries(page, 'counts-chart')) as { unique_flows: string }[] | undefined)?.some(
+            (count) => count.unique_flows === '42',
+          );
+        },
+        { timeout: 15_000, interval: 1000 },
+      )
       .toBe(true);
     const shown = (await chartSeries(page, 'counts-chart')) as { minute: string; unique_flows: string }[];
     const published = new Map(
@@ -193,11 +202,12 @@ describe.skipIf(missing)('the dashboard in Chromium, authentication off', () => 
     const before = Number(await totalBytes());
     const more = { src_app: 'late', dest_app: 'svc-0', vpc_id: 'vpc-0', bytes_tx: 5, bytes_rx: 5, hour: NOW_HOUR };
     expect((await server.post([more])).status).toBe(200);
-    await waitForRefresh(page, await lastRefresh(page), 15_000);
-    expect(Number(await totalBytes())).toBe(before + 10);
+    await expect.poll(async () => Number(await totalBytes()), { timeout: 15_000 }).toBe(before + 10);
 
     await page.click('#pause');
     expect(await page.textContent('#updated')).toContain('paused');
+    // A refresh under way when the button was pressed still ends; none starts after it.
+    await page.waitForLoadState('networkidle');
     const paused = await lastRefresh(page);
     expect((await server.post([more])).status).toBe(200);
     await page.waitForTimeout(11_000);
