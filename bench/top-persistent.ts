@@ -43,8 +43,9 @@ async function main() {
   const embedded = process.env.DATABASE_URL ? undefined : await ThrowawayPostgres.start();
   const url = process.env.DATABASE_URL ?? (await embedded?.createDatabase('bench_top')) ?? '';
   try {
-    // A generous statement timeout: this measures the query, not the service's default bound on it.
-    const pool = createPool({ connectionString: url, max: 4, timeoutMs: 120_000, onIdleError: () => {} });
+    // A generous statement timeout (this measures the query, not the service's bound on it), not a huge
+    // one: pg leaves each cursor read's timer running for that long, which keeps the process alive.
+    const pool = createPool({ connectionString: url, max: 4, timeoutMs: 30_000, onIdleError: () => {} });
     const backend = await openPostgresBackend({ pool, log, intervalMs: 60_000 });
     await load(url);
     const app = buildApp({ config: { ...loadConfig({}), SHED_MAX_EVENT_LOOP_DELAY_MS: 0 }, backend, logger: log });

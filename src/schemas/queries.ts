@@ -70,6 +70,8 @@ export const TopQuery = Type.Object(
     by: Type.Optional(
       Type.Array(Type.Enum([...DIMENSIONS]), {
         minItems: 1,
+        // Checked before uniqueItems, whose check is quadratic.
+        maxItems: DIMENSIONS.length,
         uniqueItems: true,
         default: TOP_DEFAULTS.by,
         description: 'group-by dimensions, comma-separated or repeated; ties are broken by them in this order',

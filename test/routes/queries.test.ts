@@ -91,6 +91,10 @@ describe('GET /hours and GET /flows/top over HTTP', () => {
     ['/flows/top?from_hour=1&to_hour=2&by=', 'query parameter "by" must be one of src_app, dest_app, vpc_id, hour'],
     ['/flows/top?from_hour=1&to_hour=2&by=hour,hour', 'query parameter "by" must NOT have duplicate items'],
     [
+      `/flows/top?from_hour=1&to_hour=2&by=${'hour,'.repeat(2000)}`,
+      'query parameter "by" must NOT have more than 4 items',
+    ],
+    [
       '/flows/top?from_hour=1&to_hour=2&metric=packets',
       'query parameter "metric" must be one of bytes, bytes_tx, bytes_rx',
     ],
