@@ -13,6 +13,7 @@ import rateLimit from './plugins/external/rate-limit.js';
 import swagger from './plugins/external/swagger.js';
 import underPressure from './plugins/external/under-pressure.js';
 import countsRoute from './routes/counts.js';
+import dashboardRoutes from './routes/dashboard.js';
 import flowRoutes from './routes/flows/index.js';
 import healthRoutes from './routes/health.js';
 import hoursRoute from './routes/hours.js';
@@ -55,11 +56,13 @@ export interface AppDeps {
   sink?: CountsSink;
   /** Undefined: authentication is off. */
   apiKeys?: ApiKeys;
+  /** The built dashboard page, served at `GET /`; undefined: no page. */
+  dashboardDir?: string;
 }
 
 /** Builds the HTTP application; never listens (that is server.ts's job). */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const { config, backend, logger, scheduler, sink, apiKeys } = deps;
+  const { config, backend, logger, scheduler, sink, apiKeys, dashboardDir } = deps;
   const { store } = backend;
   const app = Fastify({
     loggerInstance: logger,
@@ -117,6 +120,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     history: backend.countsHistory ?? new CountsRing(1, config.COUNTS_RETENTION_HOURS),
     retentionHours: config.COUNTS_RETENTION_HOURS,
   });
+  if (dashboardDir) app.register(dashboardRoutes, { root: dashboardDir });
 
   app.addHook('onClose', async () => {
     await scheduler?.stop();

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { type ApiKeys, loadApiKeys } from './auth/api-keys.js';
@@ -40,7 +41,9 @@ const scheduler = new RotationScheduler({
   log,
   counter: backend.counter,
 });
-const app = buildApp({ config, backend, logger: log, scheduler, sink, apiKeys });
+// dist/dashboard/public, from dist/server.js and from src/server.ts (npm run dev) alike.
+const dashboardDir = fileURLToPath(new URL('../dist/dashboard/public/', import.meta.url));
+const app = buildApp({ config, backend, logger: log, scheduler, sink, apiKeys, dashboardDir });
 
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error');
