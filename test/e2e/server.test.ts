@@ -49,8 +49,11 @@ describe('the server process', () => {
       .map((l) => JSON.parse(l));
     expect(counts.length).toBeGreaterThanOrEqual(2);
     expect(counts.reduce((sum, c) => sum + c.records, 0)).toBe(5);
+    // Windows follow each other on 200 ms boundaries; one may span several when a loaded machine stalls the
+    // event loop past a boundary (the scheduler then closes it at the latest boundary).
     const minutes = counts.map((c) => Date.parse(c.minute));
-    for (let i = 1; i < minutes.length; i++) expect(minutes[i] - minutes[i - 1]).toBe(200);
+    for (const minute of minutes) expect(minute % 200).toBe(0);
+    for (let i = 1; i < minutes.length; i++) expect(minutes[i]).toBeGreaterThan(minutes[i - 1]);
     expect(counts.filter((c) => c.partial)).toEqual([counts.at(-1)]);
   });
 
