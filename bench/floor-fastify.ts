@@ -11,8 +11,11 @@ const app = Fastify();
 
 app.post('/flows', { schema: { body: flowBatch(10_000) } }, async (request) => {
   for (const r of request.body as FlowTotal[]) {
-    const flows = hours.get(r.hour) ?? new Map<string, FlowTotal>();
-    hours.set(r.hour, flows);
+    let flows = hours.get(r.hour);
+    if (!flows) {
+      flows = new Map();
+      hours.set(r.hour, flows);
+    }
     const key = `${r.src_app}|${r.dest_app}|${r.vpc_id}`;
     const total = flows.get(key);
     if (total) {
