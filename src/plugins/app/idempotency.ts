@@ -1,18 +1,20 @@
-import { createHash } from 'node:crypto';
-import type {
-  FastifyPluginAsync,
-  FastifyReply,
-  FastifyRequest,
-  onSendHookHandler,
-  preHandlerHookHandler,
-} from 'fastify';
+import { hash } from 'node:crypto';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../../errors.js';
-import type { IdempotencyOutcome, IdempotencyStore, IdempotencyTicket } from '../../idempotency/idempotency-store.js';
+import type {
+  IdempotencyOutcome,
+  IdempotencyStore,
+  IdempotencyTicket,
+  MaybePromise,
+} from '../../idempotency/idempotency-store.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route honours the Idempotency-Key header. */
+    /**
+     * The route honours the Idempotency-Key header. Its handler returns its JSON answer as a string:
+     * that string and the status code are what a repeat gets.
+     */
     idempotent?: boolean;
   }
   interface FastifyRequest {
@@ -29,10 +31,11 @@ export interface IdempotencyOptions {
 // Printable ASCII without spaces at the ends: what agents generate (UUIDs, ULIDs, hashes).
 const VALID_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 
+/** A request being applied in this instance; repeats wait on it (the promise exists only once one does). */
 interface InFlight {
   bodyHash: string;
-  done: Promise<void>;
-  release: () => void;
+  finished?: Promise<void>;
+  finish?: () => void;
 }
 
 /**
@@ -41,80 +44,86 @@ interface InFlight {
  */
 const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store, ttlMs }) => {
   const inFlight = new Map<string, InFlight>();
+  const { metrics } = app;
   app.decorateRequest('idempotency', undefined);
 
-  // Hooks only on idempotent routes, and callback-style so a request without the header costs no promise.
+  // The handler is wrapped rather than hooked: a request without the header then costs one header
+  // read, where a preHandler and an onSend hook would cost two hook runs on every request to the route.
   app.addHook('onRoute', (route) => {
     if (!route.config?.idempotent) return;
-    route.preHandler = [...hookList(route.preHandler), preHandler];
-    route.onSend = [...hookList(route.onSend), onSend];
+    const handler = route.handler;
+    route.handler = function idempotentHandler(request, reply) {
+      const header = request.headers['idempotency-key'];
+      if (header === undefined) return handler.call(this, request, reply);
+      return once(this, handler, request, reply, header);
+    };
   });
 
-  const preHandler: preHandlerHookHandler = (request, reply, done) => {
-    if (request.headers['idempotency-key'] === undefined) return done();
-    claim(request, reply).then(() => done(), done);
-  };
-
-  const onSend: onSendHookHandler<unknown> = (request, reply, payload, done) => {
-    if (!request.idempotency) return done(null, payload);
-    record(request, reply, payload).then(() => done(null, payload), done);
-  };
-
-  async function claim(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const header = request.headers['idempotency-key'];
+  // Awaits only what is a promise: `await` on a plain value still costs a turn of the microtask queue,
+  // so with the in-memory store and a synchronous handler the request costs one promise, the one
+  // Fastify awaits.
+  async function once(
+    instance: FastifyInstance,
+    handler: RouteHandlerMethod,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    header: string | string[],
+  ): Promise<unknown> {
     if (typeof header !== 'string' || !VALID_KEY.test(header)) throw new IdempotencyKeyInvalidError();
     const key = `${request.apiKeyId ?? '-'}:${header}`;
-    const bodyHash = createHash('sha256').update(canonicalBody(request.body)).digest('hex');
-
+    const bodyHash = hash('sha256', canonicalBody(request.body));
     for (;;) {
       const running = inFlight.get(key);
       if (running) {
         if (running.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
-        await running.done;
+        await waitFor(running);
         continue;
       }
-      const outcome = await store.get(key);
+      const found = store.get(key);
+      const outcome = isPromise(found) ? await found : found;
       if (outcome) {
         replay(reply, outcome, bodyHash);
-        return;
+        metrics.idempotentReplays.inc();
+        return reply;
       }
       // Another repeat may have claimed the key while `get` was awaited.
-      if (inFlight.has(key)) continue;
-      let release = () => {};
-      const done = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      inFlight.set(key, { bodyHash, done, release });
-      request.idempotency = { key, bodyHash, expiresAt: Date.now() + ttlMs };
-      return;
+      if (!inFlight.has(key)) break;
     }
-  }
-
-  // onSend runs once the handler is done, success or error: record a success, then let waiters go.
-  async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
-    const ticket = request.idempotency;
-    if (!ticket) return;
+    const ticket = { key, bodyHash, expiresAt: Date.now() + ttlMs };
+    inFlight.set(key, { bodyHash });
+    request.idempotency = ticket;
     try {
+      const result = handler.call(instance, request, reply);
+      const payload = isPromise(result) ? await result : result;
+      // Stored before it is sent, so that a repeat arriving after the answer finds it.
       if (reply.statusCode < 300 && typeof payload === 'string') {
-        await store.put(ticket, { bodyHash: ticket.bodyHash, response: { statusCode: reply.statusCode, payload } });
+        const stored = store.put(ticket, { bodyHash, response: { statusCode: reply.statusCode, payload } });
+        if (isPromise(stored)) await stored;
       }
+      return payload;
     } finally {
-      finish(request);
+      // Success or failure, waiters may go: they find the recorded outcome, or apply the batch themselves.
+      const running = inFlight.get(key);
+      inFlight.delete(key);
+      running?.finish?.();
     }
-  }
-
-  function finish(request: FastifyRequest): void {
-    const key = request.idempotency?.key;
-    const running = key === undefined ? undefined : inFlight.get(key);
-    if (key === undefined || !running) return;
-    inFlight.delete(key);
-    running.release();
   }
 };
 
-function replay(reply: FastifyReply, outcome: IdempotencyOutcome, bodyHash: string): FastifyReply {
+function waitFor(running: InFlight): Promise<void> {
+  running.finished ??= new Promise((resolve) => {
+    running.finish = resolve;
+  });
+  return running.finished;
+}
+
+function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === 'function';
+}
+
+function replay(reply: FastifyReply, outcome: IdempotencyOutcome, bodyHash: string): void {
   if (outcome.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
-  return reply
+  reply
     .code(outcome.response.statusCode)
     .header('content-type', 'application/json; charset=utf-8')
     .header('idempotent-replayed', 'true')
@@ -135,10 +144,6 @@ function canonicalBody(body: unknown): string | Buffer {
   }
 }
 
-function hookList<T>(hooks: T | T[] | undefined): T[] {
-  if (hooks === undefined) return [];
-  return Array.isArray(hooks) ? hooks : [hooks];
-}
-
-// After auth: a key is scoped to the caller's API key, so two tenants never share one.
-export default fp(idempotency, { name: 'idempotency', fastify: '5.x', dependencies: ['auth'] });
+// After auth: a key is scoped to the caller's API key, so two tenants never share one. After metrics,
+// which counts the replays.
+export default fp(idempotency, { name: 'idempotency', fastify: '5.x', dependencies: ['auth', 'metrics'] });
