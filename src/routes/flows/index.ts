@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ValidationError } from '../../errors.js';
 import { validatorCompiler } from '../../http/validation.js';
@@ -20,6 +19,14 @@ export interface FlowRoutesOptions {
   store: FlowStore;
   maxBatchRecords: number;
 }
+
+/**
+ * Handlers return JSON they wrote themselves (string or bytes): under a JSON content type Fastify sends
+ * it as it is (hence `as never`: the type provider expects the object form). They return it rather
+ * than call `reply.send`: Fastify then answers once the request's events are handled, where an answer
+ * sent from inside the body's 'end' event cost about 15% more CPU a request (A/B in bench/RESULTS.md).
+ */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** The body schema stays on the route for the API documentation; the handler validates it once itself. */
 const bodyValidatedByHandler = () => () => true;
@@ -46,22 +53,20 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
     async (request, reply) => {
       // A POST without a body and without a content type skips the body parser.
       if (!Buffer.isBuffer(request.body)) throw new ValidationError('body must be a JSON array of flow records');
-      const body = request.body;
       // The write duration covers the store's work only: not a fast path that declined, nor decoding.
-      let stop = metrics.storeWriteDuration.startTimer();
-      let accepted = store.ingestJson?.(body, maxBatchRecords);
+      let started = performance.now();
+      let accepted = store.ingestJson?.(request.body, maxBatchRecords);
       if (accepted === undefined) {
-        const records = decodeRecords(body);
-        stop = metrics.storeWriteDuration.startTimer();
+        const records = decodeRecords(request.body);
+        started = performance.now();
         await store.ingest(records, { idempotency: request.idempotency });
         accepted = records.length;
       }
-      stop();
+      metrics.storeWriteDuration.observe((performance.now() - started) / 1000);
       metrics.recordsIngested.inc(accepted);
       metrics.batchesIngested.inc();
-      // Already JSON (a string with a JSON content type), so Fastify sends it as it is; `as never`
-      // because the type provider expects the object form.
-      return reply.type('application/json; charset=utf-8').send(`{"accepted":${accepted}}` as never);
+      reply.type(JSON_TYPE);
+      return `{"accepted":${accepted}}` as never;
     },
   );
 
@@ -78,11 +83,15 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
     async (request, reply) => {
       const { hour } = request.query;
       const json = store.flowsForHourJson?.(hour);
-      if (json) return reply.type('application/json; charset=utf-8').send(json as never);
+      if (json) {
+        reply.type(JSON_TYPE);
+        return json as never;
+      }
       if (!store.streamFlowsForHour) return store.flowsForHour(hour);
       const pages = await store.streamFlowsForHour(hour);
       // A stream bypasses the response schema's serializer (typed for arrays), so jsonArray writes the same shape.
-      return (reply as FastifyReply).type('application/json; charset=utf-8').send(Readable.from(jsonArray(pages)));
+      reply.type(JSON_TYPE);
+      return Readable.from(jsonArray(pages)) as never;
     },
   );
 };
