@@ -1,6 +1,7 @@
 import type { Request } from 'autocannon';
 import { loadingBatches, randomBatches } from '../testkit/workload.js';
 import { type Alternated, alternate, cpuNote } from './ingest-batches.js';
+import { loadDistinct } from './lib/distinct-load.js';
 import { jsonPost, load, post } from './lib/load.js';
 import { type BenchOptions, isMain, type Row, runMain } from './lib/report.js';
 
@@ -16,7 +17,8 @@ const PEER_NOTE = 'floor: plain Fastify app (its JSON parser and Ajv, a Map of t
 
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
   const rounds = smoke ? 1 : 2;
-  const singles = randomBatches(64, 1, 10_000, 1).map(jsonPost);
+  const bodies = randomBatches(64, 1, 10_000, 1);
+  const singles = bodies.map(jsonPost);
   const rate = (requests: Request[], seed?: string) => async (base: string, onMeasure: () => void) => {
     if (seed !== undefined) await post(base, seed);
     const result = await load({ url: base, connections: 32, seconds, requests, onMeasure });
@@ -29,10 +31,16 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
     API_KEYS_INGEST: API_KEY,
     API_KEYS_QUERY: API_KEY,
   });
-  let key = 0;
-  // A new key each time: every request is claimed, applied and recorded, none is a replay.
-  const newKey = (req: Request) => ({ ...req, headers: { ...req.headers, 'idempotency-key': `k-${key++}` } });
-  const withKey = await alternate(rounds, PEER, rate(singles.map((r) => ({ ...r, setupRequest: newKey }))));
+  // A new key each time, in every run: every request is claimed, applied and recorded, none is a replay.
+  let runs = 0;
+  const withKey = await alternate(rounds, PEER, (base, onMeasure) => {
+    const run = runs++;
+    const request = (i: number) => {
+      const body = bodies[i % bodies.length];
+      return `POST /flows HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nIdempotency-Key: r${run}-${i}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    };
+    return loadDistinct({ url: base, connections: 32, seconds, request, onMeasure });
+  });
   const hour = 7;
   const [tenFlows] = loadingBatches(10, 10, hour);
   const get = await alternate(rounds, PEER, rate([{ method: 'GET', path: `/flows?hour=${hour}` }], tenFlows));
