@@ -38,16 +38,11 @@ export interface IdempotencyTicket {
  * test/plugins/app/idempotency-shared-store.test.ts plays this contract with the in-memory store.
  */
 export interface IdempotencyStore {
-  /**
-   * The recorded outcome for `key`, unless none was recorded or it has expired. A store in memory
-   * answers directly (no promise, no turn of the event loop); one behind a network returns a promise.
-   */
-  get(key: string): MaybePromise<IdempotencyOutcome | undefined>;
+  /** The recorded outcome for `key`, unless none was recorded or it has expired. */
+  get(key: string): Promise<IdempotencyOutcome | undefined>;
   /**
    * Records a completed request's outcome before its response is sent. A store that already wrote the
    * ticket in the batch's transaction may do nothing here.
    */
-  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): MaybePromise<void>;
+  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): Promise<void>;
 }
-
-export type MaybePromise<T> = T | Promise<T>;

@@ -17,11 +17,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     this.#cache = new LRUCache({ max: maxKeys, ttl: ttlMs, ttlAutopurge: false });
   }
 
-  get(key: string): IdempotencyOutcome | undefined {
+  async get(key: string): Promise<IdempotencyOutcome | undefined> {
     return this.#cache.get(key);
   }
 
-  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): void {
+  async put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): Promise<void> {
     const ttl = ticket.expiresAt - Date.now();
     if (ttl > 0) this.#cache.set(ticket.key, outcome, { ttl });
   }

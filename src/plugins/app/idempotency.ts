@@ -2,12 +2,7 @@ import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../../errors.js';
-import type {
-  IdempotencyOutcome,
-  IdempotencyStore,
-  IdempotencyTicket,
-  MaybePromise,
-} from '../../idempotency/idempotency-store.js';
+import type { IdempotencyOutcome, IdempotencyStore, IdempotencyTicket } from '../../idempotency/idempotency-store.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,11 +26,10 @@ export interface IdempotencyOptions {
 // Printable ASCII without spaces at the ends: what agents generate (UUIDs, ULIDs, hashes).
 const VALID_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 
-/** A request being applied in this instance; repeats wait on it (the promise exists only once one does). */
 interface InFlight {
   bodyHash: string;
-  finished?: Promise<void>;
-  finish?: () => void;
+  done: Promise<void>;
+  release: () => void;
 }
 
 /**
@@ -53,73 +47,76 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     if (!route.config?.idempotent) return;
     const handler = route.handler;
     route.handler = function idempotentHandler(request, reply) {
-      const header = request.headers['idempotency-key'];
-      if (header === undefined) return handler.call(this, request, reply);
-      return once(this, handler, request, reply, header);
+      if (request.headers['idempotency-key'] === undefined) return handler.call(this, request, reply);
+      return once(this, handler, request, reply);
     };
   });
 
-  // Awaits only what is a promise: `await` on a plain value still costs a turn of the microtask queue,
-  // so with the in-memory store and a synchronous handler the request costs one promise, the one
-  // Fastify awaits.
   async function once(
     instance: FastifyInstance,
     handler: RouteHandlerMethod,
     request: FastifyRequest,
     reply: FastifyReply,
-    header: string | string[],
   ): Promise<unknown> {
+    if (await claim(request, reply)) return reply;
+    try {
+      const payload = await handler.call(instance, request, reply);
+      await record(request, reply, payload);
+      return payload;
+    } finally {
+      // Success or failure, waiters may go: they find the recorded outcome, or apply the batch themselves.
+      finish(request);
+    }
+  }
+
+  /** Claims the key for this request (`request.idempotency`), or answers a repeat: then true. */
+  async function claim(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const header = request.headers['idempotency-key'];
     if (typeof header !== 'string' || !VALID_KEY.test(header)) throw new IdempotencyKeyInvalidError();
     const key = `${request.apiKeyId ?? '-'}:${header}`;
     const bodyHash = hash('sha256', canonicalBody(request.body));
+
     for (;;) {
       const running = inFlight.get(key);
       if (running) {
         if (running.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
-        await waitFor(running);
+        await running.done;
         continue;
       }
-      const found = store.get(key);
-      const outcome = isPromise(found) ? await found : found;
+      const outcome = await store.get(key);
       if (outcome) {
         replay(reply, outcome, bodyHash);
         metrics.idempotentReplays.inc();
-        return reply;
+        return true;
       }
       // Another repeat may have claimed the key while `get` was awaited.
-      if (!inFlight.has(key)) break;
-    }
-    const ticket = { key, bodyHash, expiresAt: Date.now() + ttlMs };
-    inFlight.set(key, { bodyHash });
-    request.idempotency = ticket;
-    try {
-      const result = handler.call(instance, request, reply);
-      const payload = isPromise(result) ? await result : result;
-      // Stored before it is sent, so that a repeat arriving after the answer finds it.
-      if (reply.statusCode < 300 && typeof payload === 'string') {
-        const stored = store.put(ticket, { bodyHash, response: { statusCode: reply.statusCode, payload } });
-        if (isPromise(stored)) await stored;
-      }
-      return payload;
-    } finally {
-      // Success or failure, waiters may go: they find the recorded outcome, or apply the batch themselves.
-      const running = inFlight.get(key);
-      inFlight.delete(key);
-      running?.finish?.();
+      if (inFlight.has(key)) continue;
+      let release = () => {};
+      const done = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      inFlight.set(key, { bodyHash, done, release });
+      request.idempotency = { key, bodyHash, expiresAt: Date.now() + ttlMs };
+      return false;
     }
   }
+
+  /** Stores a success before it is sent, so that a repeat arriving after the answer finds it. */
+  async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
+    const ticket = request.idempotency;
+    if (ticket && reply.statusCode < 300 && typeof payload === 'string') {
+      await store.put(ticket, { bodyHash: ticket.bodyHash, response: { statusCode: reply.statusCode, payload } });
+    }
+  }
+
+  function finish(request: FastifyRequest): void {
+    const key = request.idempotency?.key;
+    const running = key === undefined ? undefined : inFlight.get(key);
+    if (key === undefined || !running) return;
+    inFlight.delete(key);
+    running.release();
+  }
 };
-
-function waitFor(running: InFlight): Promise<void> {
-  running.finished ??= new Promise((resolve) => {
-    running.finish = resolve;
-  });
-  return running.finished;
-}
-
-function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | undefined)?.then === 'function';
-}
 
 function replay(reply: FastifyReply, outcome: IdempotencyOutcome, bodyHash: string): void {
   if (outcome.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
