@@ -6,7 +6,7 @@ import { jsonPost, load, post } from './lib/load.js';
 import { type BenchOptions, isMain, type Row, runMain } from './lib/report.js';
 
 /**
- * (g) The service against the plain Fastify app a user would write for the same API
+ * (h) The service against the plain Fastify app a user would write for the same API
  * (bench/floor-fastify.ts), requests/s in the same run: single-record POSTs with the default
  * configuration, with authentication on, with a new Idempotency-Key on every request, and GETs of a
  * small hour. The peer gets the very same requests (it ignores the extra headers).
@@ -46,7 +46,7 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
   const get = await alternate(rounds, PEER, rate([{ method: 'GET', path: `/flows?hour=${hour}` }], tenFlows));
 
   const row = (measure: string, best: Alternated, target: string): Row => ({
-    scenario: '(g)',
+    scenario: '(h)',
     measure,
     unit: 'requests/s',
     service: best.service,
