@@ -37,14 +37,14 @@ describe('RotationScheduler', () => {
     await vi.advanceTimersByTimeAsync(1); // 16:37:00.000
     window.recordFlowId(2, 7, 7);
     expect(sink.counts).toEqual([
-      { minute: '2026-11-21T16:36:00.000Z', unique_flows: 2, records: 2, bytes_tx: 101, bytes_rx: 501 },
+      { minute: '2026-11-21T16:36:00.000Z', unique_flows: 2, records: 2, bytes_tx: 101n, bytes_rx: 501n },
     ]);
 
     await vi.advanceTimersByTimeAsync(60_000); // 16:38:00
     await vi.advanceTimersByTimeAsync(60_000); // 16:39:00, an empty minute still gets a count
     expect(sink.counts.slice(1)).toEqual([
-      { minute: '2026-11-21T16:37:00.000Z', unique_flows: 1, records: 1, bytes_tx: 7, bytes_rx: 7 },
-      { minute: '2026-11-21T16:38:00.000Z', unique_flows: 0, records: 0, bytes_tx: 0, bytes_rx: 0 },
+      { minute: '2026-11-21T16:37:00.000Z', unique_flows: 1, records: 1, bytes_tx: 7n, bytes_rx: 7n },
+      { minute: '2026-11-21T16:38:00.000Z', unique_flows: 0, records: 0, bytes_tx: 0n, bytes_rx: 0n },
     ]);
 
     window.recordFlowId(3, 2, 3);
@@ -54,12 +54,22 @@ describe('RotationScheduler', () => {
       minute: '2026-11-21T16:39:00.000Z',
       unique_flows: 1,
       records: 1,
-      bytes_tx: 2,
-      bytes_rx: 3,
+      bytes_tx: 2n,
+      bytes_rx: 3n,
       partial: true,
     });
     await vi.advanceTimersByTimeAsync(120_000);
     expect(sink.counts).toHaveLength(4);
+  });
+
+  it('publishes nothing when stopped without having started (a process that never served)', async () => {
+    vi.setSystemTime(at('2026-11-21T16:00:00.250Z'));
+    const sink = new CollectingSink();
+    const window = new MinuteWindow();
+    const scheduler = new RotationScheduler({ intervalMs: 60_000, sink, log: silentLogger, counter: window });
+    await vi.advanceTimersByTimeAsync(120_000);
+    await scheduler.stop();
+    expect(sink.counts).toEqual([]);
   });
 
   it('aligns shorter intervals to wall-clock multiples', async () => {
@@ -141,8 +151,8 @@ describe('RotationScheduler', () => {
             minute: new Date(start).toISOString(),
             unique_flows: 7,
             records: 9,
-            bytes_tx: 1,
-            bytes_rx: 2,
+            bytes_tx: 1n,
+            bytes_rx: 2n,
           });
         }
       },
@@ -168,7 +178,13 @@ describe('RotationScheduler', () => {
         await new Promise<void>((resolve) => {
           release = resolve;
         });
-        await publish({ minute: new Date(start).toISOString(), unique_flows: 0, records: 0, bytes_tx: 0, bytes_rx: 0 });
+        await publish({
+          minute: new Date(start).toISOString(),
+          unique_flows: 0,
+          records: 0,
+          bytes_tx: 0n,
+          bytes_rx: 0n,
+        });
       },
     };
     const scheduler = new RotationScheduler({ intervalMs: 1_000, sink, log: silentLogger, counter });
