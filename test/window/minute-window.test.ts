@@ -13,16 +13,16 @@ describe('MinuteWindow', () => {
       minute: '2026-11-21T16:37:00.000Z',
       unique_flows: 4,
       records: 6,
-      bytes_tx: 60,
-      bytes_rx: 120,
+      bytes_tx: 60n,
+      bytes_rx: 120n,
     });
     window.recordFlowId(100_000, 1, 1);
     expect(await closeWindow(window, at('2026-11-21T16:38:00Z'))).toEqual({
       minute: '2026-11-21T16:38:00.000Z',
       unique_flows: 1,
       records: 1,
-      bytes_tx: 1,
-      bytes_rx: 1,
+      bytes_tx: 1n,
+      bytes_rx: 1n,
     });
     expect(await closeWindow(window, 0)).toMatchObject({ unique_flows: 0, records: 0 });
     // Both sets were used and cleared: an id seen two windows ago counts again.
@@ -30,6 +30,20 @@ describe('MinuteWindow', () => {
     window.recordFlowId(31, 1, 1);
     expect(await closeWindow(window, 0)).toMatchObject({ unique_flows: 2 });
     expect(await closeWindow(window, at('2026-11-21T16:40:00Z'), true)).toMatchObject({ records: 0, partial: true });
+  });
+
+  it('sums bytes exactly past 2^53-1 (a double would round them)', async () => {
+    const window = new MinuteWindow();
+    const max = Number.MAX_SAFE_INTEGER;
+    window.recordFlowId(0, max, 1);
+    window.recordFlowId(1, 4, max);
+    for (let i = 0; i < 3; i++) window.recordFlowId(2, max, max);
+    expect(await closeWindow(window, 0)).toMatchObject({
+      bytes_tx: 4n * BigInt(max) + 4n,
+      bytes_rx: 4n * BigInt(max) + 1n,
+    });
+    window.recordFlowId(0, 3, 5);
+    expect(await closeWindow(window, 0)).toMatchObject({ bytes_tx: 3n, bytes_rx: 5n });
   });
 
   it('swaps the sets when rotate is called, not when the count is published', async () => {
@@ -48,6 +62,6 @@ describe('MinuteWindow', () => {
     release();
     await rotation;
     expect(published).toMatchObject([{ unique_flows: 1, records: 1 }]);
-    expect(await closeWindow(window, 60_000)).toMatchObject({ unique_flows: 1, records: 1, bytes_tx: 5 });
+    expect(await closeWindow(window, 60_000)).toMatchObject({ unique_flows: 1, records: 1, bytes_tx: 5n });
   });
 });

@@ -96,8 +96,9 @@ export class ClusterWindowCounter implements WindowCounter {
       minute: new Date(Number(r.minute)).toISOString(),
       unique_flows: Number(r.unique_flows),
       records: Number(r.records),
-      bytes_tx: Number(r.bytes_tx),
-      bytes_rx: Number(r.bytes_rx),
+      // Exact: the sums are NUMERIC, and pass 2^53-1 with a few large flows.
+      bytes_tx: BigInt(r.bytes_tx),
+      bytes_rx: BigInt(r.bytes_rx),
     }));
     // Published before pruning: a crash in between publishes the window again, never loses it.
     for (const count of counts) await publish(count);

@@ -53,8 +53,8 @@ describe('cluster-wide minute counts', () => {
         minute: new Date(T0).toISOString(),
         unique_flows: 3,
         records: 4,
-        bytes_tx: 1 + 1 + 10 + 100,
-        bytes_rx: 2 + 500 + 20 + 500,
+        bytes_tx: 1n + 1n + 10n + 100n,
+        bytes_rx: 2n + 500n + 20n + 500n,
       },
     ]);
     // A late boundary call for the same window publishes nothing more; the counted rows are pruned.
@@ -94,6 +94,26 @@ describe('cluster-wide minute counts', () => {
     expect(published.map((c) => [c.minute, c.unique_flows])).toEqual([
       [new Date(T0 + 3 * MINUTE).toISOString(), 1],
       [new Date(T0 + 4 * MINUTE).toISOString(), 0],
+    ]);
+  });
+
+  it('publishes byte sums past 2^53-1 exactly', async () => {
+    clock.now = T0 + 6 * MINUTE + 1;
+    const max = Number.MAX_SAFE_INTEGER;
+    await a.store.ingest([record({ src_app: 'big-1', bytes_tx: max, bytes_rx: max })]);
+    await b.store.ingest([record({ src_app: 'big-2', bytes_tx: max, bytes_rx: 4 })]);
+    const published: MinuteCount[] = [];
+    await a.counter.rotate(closing(T0 + 7 * MINUTE), async (count) => {
+      published.push(count);
+    });
+    expect(published).toEqual([
+      {
+        minute: new Date(T0 + 6 * MINUTE).toISOString(),
+        unique_flows: 2,
+        records: 2,
+        bytes_tx: 2n * BigInt(max),
+        bytes_rx: BigInt(max) + 4n,
+      },
     ]);
   });
 
