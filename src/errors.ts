@@ -34,10 +34,13 @@ export const TooManyRecordsError = createError<[number]>(
   'batch has more than %d records; split it into smaller batches',
   413,
 );
-/** The store cannot be reached; the client should retry after Retry-After. The cause is logged, never sent. */
+/**
+ * The store cannot be reached; the client should retry after Retry-After. The cause is logged, never sent.
+ * Said of reads too, so the message makes no claim about writes (the README does: none was applied).
+ */
 export const StoreUnavailableError = createError<[reason: string, options?: { cause: unknown }]>(
   'FLOWS_ERR_STORE_UNAVAILABLE',
-  'the flow store is unavailable (%s); nothing was applied, retry later',
+  'the flow store is unavailable (%s); retry later',
   503,
   withHeaders(STORE_RETRY_AFTER),
 );
@@ -49,11 +52,7 @@ export const RateLimitedError = createError<[string]>(
   'rate limit exceeded, retry in %s',
   429,
 );
-export const OverloadedError = createError(
-  'FLOWS_ERR_OVERLOADED',
-  'the service is overloaded; nothing was applied, retry later',
-  503,
-);
+export const OverloadedError = createError('FLOWS_ERR_OVERLOADED', 'the service is overloaded; retry later', 503);
 export const IdempotencyKeyInvalidError = createError(
   'FLOWS_ERR_IDEMPOTENCY_KEY_INVALID',
   'Idempotency-Key must be 1 to 255 printable ASCII characters',

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { CountsSink } from '../sinks/counts-sink.js';
 import type { FlowStore, ObserveCommits } from '../store/flow-store.js';
 import type { StoreLimits } from '../store/limits.js';
+import { registerEventLoopDelay } from './event-loop-delay.js';
 import { limitGauges } from './limit-gauges.js';
 
 const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -30,6 +31,7 @@ export class FlowMetrics {
     const registers = [this.registry];
     // Process metrics and event-loop lag (nodejs_eventloop_lag_*), as every Node service exports them.
     collectDefaultMetrics({ register: this.registry });
+    registerEventLoopDelay(this.registry);
     this.requestDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request latency by route and status',
