@@ -28,6 +28,12 @@ export function totalOverflow(flow?: FlowKey): Error {
 }
 export const ValidationError = createError<[string]>('FLOWS_ERR_VALIDATION', '%s', 400);
 export const NotFoundError = createError<[string]>('FLOWS_ERR_NOT_FOUND', '%s', 404);
+/** A known path asked with another method; the handler sends `Allow` with the methods it has. */
+export const MethodNotAllowedError = createError<[method: string, path: string, allowed: string]>(
+  'FLOWS_ERR_METHOD_NOT_ALLOWED',
+  '%s is not allowed on %s; use %s',
+  405,
+);
 export const InternalError = createError('FLOWS_ERR_INTERNAL', 'internal server error', 500);
 export const TooManyRecordsError = createError<[number]>(
   'FLOWS_ERR_TOO_MANY_RECORDS',

@@ -153,9 +153,41 @@ describe('bad input: a clear 4xx and nothing applied', () => {
   });
 
   it('an unknown route is a JSON 404', async () => {
-    const res = await ctx.app.inject({ method: 'DELETE', url: '/flows' });
+    const res = await ctx.app.inject({ method: 'DELETE', url: '/nope' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ code: 'FLOWS_ERR_NOT_FOUND' });
+    expect(res.json()).toEqual({
+      statusCode: 404,
+      code: 'FLOWS_ERR_NOT_FOUND',
+      error: 'Not Found',
+      message: 'no route DELETE /nope',
+    });
+  });
+
+  it.each([
+    ['DELETE', '/flows', 'GET, HEAD, POST'],
+    ['PUT', '/flows?hour=1', 'GET, HEAD, POST'],
+    ['PATCH', '/flows', 'GET, HEAD, POST'],
+    ['OPTIONS', '/flows', 'GET, HEAD, POST'],
+    ['POST', '/health', 'GET, HEAD'],
+    ['DELETE', '/metrics', 'GET, HEAD'],
+  ])('%s %s, a known path with the wrong method, is a 405 with Allow', async (method, url, allow) => {
+    const res = await ctx.app.inject({ method: method as 'DELETE', url });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe(allow);
+    const path = url.split('?')[0];
+    expect(res.json()).toEqual({
+      statusCode: 405,
+      code: 'FLOWS_ERR_METHOD_NOT_ALLOWED',
+      error: 'Method Not Allowed',
+      message: `${method} is not allowed on ${path}; use ${allow}`,
+    });
+  });
+
+  it('HEAD stays answered where GET is', async () => {
+    await post([record()]);
+    const res = await ctx.app.inject({ method: 'HEAD', url: '/flows?hour=1' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('');
   });
 });
 
