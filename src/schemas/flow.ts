@@ -5,8 +5,9 @@ export const MAX_HOUR = 2 ** 31 - 1;
 export const MAX_NAME_LENGTH = 256;
 
 // No NUL: PostgreSQL text cannot hold it, and both stores must accept exactly the same names.
+export const NO_NUL = '^[^\\u0000]*$';
 export const Name = (description: string) =>
-  Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: '^[^\\u0000]*$', description });
+  Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL, description });
 const Bytes = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_TOTAL, description });
 const Hour = Type.Integer({ minimum: 0, maximum: MAX_HOUR, description: 'hour number' });
 

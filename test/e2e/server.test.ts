@@ -74,6 +74,6 @@ describe('the server process', () => {
       env: { ...process.env, INMEMORY: 'maybe' },
     }).catch((err) => err);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('invalid configuration: INMEMORY must be boolean\n');
+    expect(result.stderr).toBe('invalid configuration: INMEMORY must be true or false\n');
   });
 });
