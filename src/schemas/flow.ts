@@ -63,15 +63,6 @@ export const ErrorBody = Type.Object(
     error: Type.String(),
     message: Type.String(),
   },
-  {
-    description: 'what is wrong and where; see the README for every code',
-    examples: [
-      {
-        statusCode: 400,
-        code: 'FLOWS_ERR_VALIDATION',
-        error: 'Bad Request',
-        message: 'record 0: field "bytes_tx" must be >= 0',
-      },
-    ],
-  },
+  // Each status documents its own examples (schemas/error-responses.ts).
+  { description: 'what is wrong and where; see the README for every code' },
 );

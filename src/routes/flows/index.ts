@@ -4,15 +4,9 @@ import type { FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ValidationError } from '../../errors.js';
 import { validatorCompiler } from '../../http/validation.js';
-import {
-  Accepted,
-  ErrorBody,
-  FlowsQuery,
-  FlowTotal,
-  type FlowTotal as FlowTotalRow,
-  flowBatch,
-} from '../../schemas/flow.js';
+import { Accepted, FlowsQuery, FlowTotal, type FlowTotal as FlowTotalRow, flowBatch } from '../../schemas/flow.js';
 import type { FlowStore } from '../../store/flow-store.js';
+import { getFlowsErrors, postFlowsErrors } from './documented-errors.js';
 import { createFlowBatchDecoder, rawJsonBody } from './flow-batch-body.js';
 
 export interface FlowRoutesOptions {
@@ -39,8 +33,9 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
       validatorCompiler: bodyValidatedByHandler,
       schema: {
         summary: 'Add flow records to the hourly totals (all or nothing)',
+        tags: ['flows'],
         body: flowBatch(maxBatchRecords),
-        response: { 200: Accepted, '4xx': ErrorBody, '5xx': ErrorBody },
+        response: { 200: Accepted, ...postFlowsErrors(maxBatchRecords) },
       },
     },
     async (request, reply) => {
@@ -71,8 +66,9 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
       config: { scope: 'query' },
       schema: {
         summary: 'Totals of every flow seen in one hour',
+        tags: ['flows'],
         querystring: FlowsQuery,
-        response: { 200: { type: 'array', items: FlowTotal }, '4xx': ErrorBody, '5xx': ErrorBody },
+        response: { 200: { type: 'array', items: FlowTotal }, ...getFlowsErrors },
       },
     },
     async (request, reply) => {
