@@ -59,6 +59,13 @@ export const RateLimitedError = createError<[string]>(
   429,
 );
 export const OverloadedError = createError('FLOWS_ERR_OVERLOADED', 'the service is overloaded; retry later', 503);
+/** Too many large answers are held for slow readers at once (the in-memory store's snapshot bound). */
+export const AnswersBusyError = createError(
+  'FLOWS_ERR_OVERLOADED',
+  'too many large answers are being sent to slow readers; retry later',
+  503,
+  withHeaders({ 'retry-after': '5' }),
+);
 export const IdempotencyKeyInvalidError = createError(
   'FLOWS_ERR_IDEMPOTENCY_KEY_INVALID',
   'Idempotency-Key must be 1 to 255 printable ASCII characters',

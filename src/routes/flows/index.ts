@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ValidationError } from '../../errors.js';
+import { sendJsonAnswer } from '../../http/json-answer.js';
 import { validatorCompiler } from '../../http/validation.js';
 import { Accepted, FlowsQuery, FlowTotal, type FlowTotal as FlowTotalRow, flowBatch } from '../../schemas/flow.js';
 import type { FlowStore } from '../../store/flow-store.js';
@@ -74,11 +75,11 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
     async (request, reply) => {
       const { hour } = request.query;
       const json = store.flowsForHourJson?.(hour);
-      if (json) return reply.type('application/json; charset=utf-8').send(json as never);
+      if (json) return sendJsonAnswer(request, reply as FastifyReply, json);
       if (!store.streamFlowsForHour) return store.flowsForHour(hour);
       const pages = await store.streamFlowsForHour(hour);
       // A stream bypasses the response schema's serializer (typed for arrays), so jsonArray writes the same shape.
-      return (reply as FastifyReply).type('application/json; charset=utf-8').send(Readable.from(jsonArray(pages)));
+      return sendJsonAnswer(request, reply as FastifyReply, Readable.from(jsonArray(pages)));
     },
   );
 };

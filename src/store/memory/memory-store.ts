@@ -7,10 +7,12 @@ import type { FlowStore } from '../flow-store.js';
 import type { LimitsReport, StoreLimits } from '../limits.js';
 import { Capacity, nameBytes } from './capacity.js';
 import { ColumnarBatch } from './columnar-batch.js';
-import { writeHourJson } from './hour-json.js';
-import { HourJsonCache } from './hour-json-cache.js';
+import { flowsJsonSize, writeHourJson } from './hour-json.js';
+import { HourJsonCache, MAX_CACHED_BYTES } from './hour-json-cache.js';
+import { HourJsonStream } from './hour-json-stream.js';
 import { HourRetention } from './hour-retention.js';
 import { HourSummaries } from './hour-summaries.js';
+import { HourSnapshots } from './hour-snapshots.js';
 import { KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import { Hours, OVER_CAPACITY } from './hours.js';
 import { Interner } from './interner.js';
@@ -28,6 +30,9 @@ export interface MemoryStoreOptions {
   log?: Logger;
 }
 
+/** Snapshots held at once for streamed answers; one is always allowed, however large. */
+const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+
 /**
  * Totals in memory. Every ingest runs synchronously from decoding to the last total, so no reader
  * can run between its steps: a batch is seen whole or not at all. Each applied record is counted in
@@ -39,6 +44,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
   readonly #window: MinuteWindow;
   readonly #batch = new ColumnarBatch();
   readonly #jsonCache = new HourJsonCache();
+  readonly #snapshots = new HourSnapshots(MAX_SNAPSHOT_BYTES);
   readonly #capacity: Capacity;
   readonly #retention: HourRetention | undefined;
   readonly #summaries = new HourSummaries();
@@ -97,11 +103,26 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     return flows;
   }
 
-  /** The fast path for `GET /flows` (see FlowStore), cached while the hour does not change. */
-  flowsForHourJson(hour: number): Buffer {
+  /**
+   * The fast path for `GET /flows` (see FlowStore): the answer written whole and cached while the hour
+   * does not change, or, past MAX_CACHED_BYTES, streamed from a snapshot shared by its readers.
+   */
+  flowsForHourJson(hour: number): Buffer | HourJsonStream {
     const table = this.#hours.get(hour);
     if (!table) return Buffer.from('[]');
-    return this.#jsonCache.get(table, () => writeHourJson(table, hour, this.#names));
+    const cached = this.#jsonCache.get(table);
+    if (cached) return cached;
+    const names = this.#names;
+    if (flowsJsonSize(table, hour, names, 0, table.count) + 2 <= MAX_CACHED_BYTES) {
+      return this.#jsonCache.put(table, writeHourJson(table, hour, names));
+    }
+    const snapshot = this.#snapshots.acquire(table, (rows) => flowsJsonSize(rows, hour, names, 0, rows.count) + 2);
+    return new HourJsonStream(snapshot, hour, names, () => this.#snapshots.release(snapshot));
+  }
+
+  /** Bytes of hour snapshots held for answers still being streamed (for tests and metrics). */
+  get snapshotBytes(): number {
+    return this.#snapshots.bytes;
   }
 
   async ping(): Promise<void> {}
