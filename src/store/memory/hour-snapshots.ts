@@ -35,8 +35,11 @@ export class HourSnapshots {
     return this.#bytes;
   }
 
-  /** The table's flows as they are now, shared with other readers of this version; `release` it when done. */
-  acquire(table: HourTable, jsonSize: (rows: FlowRows) => number): HourSnapshot {
+  /**
+   * The table's flows as they are now (their answer `jsonSize` bytes long), shared with the other readers
+   * of this version; `release` it when done.
+   */
+  acquire(table: HourTable, jsonSize: number): HourSnapshot {
     for (const [snapshot, entry] of this.#entries) {
       if (entry.table === table && entry.version === table.version) {
         entry.readers++;
@@ -47,8 +50,13 @@ export class HourSnapshots {
     if (this.#entries.size > 0 && this.#bytes + bytes > this.#maxBytes) throw new AnswersBusyError();
     // One buffer holds keys and totals, as in the table: one copy of it.
     const flows = table.keys.buffer.slice(0, bytes);
-    const rows = { keys: new Int32Array(flows), totals: new Float64Array(flows), count: table.count };
-    const snapshot = { ...rows, bytes, jsonSize: jsonSize(rows) };
+    const snapshot = {
+      keys: new Int32Array(flows),
+      totals: new Float64Array(flows),
+      count: table.count,
+      bytes,
+      jsonSize,
+    };
     this.#entries.set(snapshot, { table, version: table.version, readers: 1 });
     this.#bytes += bytes;
     return snapshot;

@@ -113,10 +113,9 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     const cached = this.#jsonCache.get(table);
     if (cached) return cached;
     const names = this.#names;
-    if (flowsJsonSize(table, hour, names, 0, table.count) + 2 <= MAX_CACHED_BYTES) {
-      return this.#jsonCache.put(table, writeHourJson(table, hour, names));
-    }
-    const snapshot = this.#snapshots.acquire(table, (rows) => flowsJsonSize(rows, hour, names, 0, rows.count) + 2);
+    const size = flowsJsonSize(table, hour, names, 0, table.count) + 2;
+    if (size <= MAX_CACHED_BYTES) return this.#jsonCache.put(table, writeHourJson(table, hour, names));
+    const snapshot = this.#snapshots.acquire(table, size);
     return new HourJsonStream(snapshot, hour, names, () => this.#snapshots.release(snapshot));
   }
 

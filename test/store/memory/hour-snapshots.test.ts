@@ -35,8 +35,7 @@ function expectedJson(t: HourTable, hour: number, names: Interner): string {
   return JSON.stringify(flows);
 }
 
-const size = (hour: number, names: Interner) => (rows: HourTable | { count: number }) =>
-  flowsJsonSize(rows as HourTable, hour, names, 0, rows.count) + 2;
+const size = (t: HourTable, hour: number, names: Interner) => flowsJsonSize(t, hour, names, 0, t.count) + 2;
 
 describe('HourSnapshots and HourJsonStream (large answers)', () => {
   it('streams a snapshot in chunks, byte for byte JSON.stringify, whatever the table does meanwhile', async () => {
@@ -44,7 +43,7 @@ describe('HourSnapshots and HourJsonStream (large answers)', () => {
     const t = table(1500, names); // three chunks
     const expected = expectedJson(t, 9, names);
     const snapshots = new HourSnapshots(1 << 30);
-    const snapshot = snapshots.acquire(t, size(9, names));
+    const snapshot = snapshots.acquire(t, size(t, 9, names));
     expect(snapshot.jsonSize).toBe(Buffer.byteLength(expected));
     const stream = new HourJsonStream(snapshot, 9, names, () => snapshots.release(snapshot));
     t.totals[2] = 12345; // a write after the answer started
@@ -57,12 +56,12 @@ describe('HourSnapshots and HourJsonStream (large answers)', () => {
     const names = new Interner();
     const t = table(10, names);
     const snapshots = new HourSnapshots(1 << 30);
-    const a = snapshots.acquire(t, size(1, names));
-    const b = snapshots.acquire(t, size(1, names));
+    const a = snapshots.acquire(t, size(t, 1, names));
+    const b = snapshots.acquire(t, size(t, 1, names));
     expect(b).toBe(a);
     expect(snapshots.bytes).toBe(10 * 32);
     t.version++;
-    const c = snapshots.acquire(t, size(1, names));
+    const c = snapshots.acquire(t, size(t, 1, names));
     expect(c).not.toBe(a);
     expect(snapshots.bytes).toBe(20 * 32);
     snapshots.release(a);
@@ -77,21 +76,21 @@ describe('HourSnapshots and HourJsonStream (large answers)', () => {
     const big = table(100, names);
     const other = table(10, names);
     const snapshots = new HourSnapshots(50 * 32);
-    const first = snapshots.acquire(big, size(1, names)); // alone: allowed past the bound
-    expect(() => snapshots.acquire(other, size(1, names))).toThrow(
+    const first = snapshots.acquire(big, size(big, 1, names)); // alone: allowed past the bound
+    expect(() => snapshots.acquire(other, size(other, 1, names))).toThrow(
       expect.objectContaining({ statusCode: 503, code: 'FLOWS_ERR_OVERLOADED', headers: { 'retry-after': '5' } }),
     );
-    expect(snapshots.acquire(big, size(1, names))).toBe(first); // sharing costs nothing
+    expect(snapshots.acquire(big, size(big, 1, names))).toBe(first); // sharing costs nothing
     snapshots.release(first);
     snapshots.release(first);
-    expect(snapshots.acquire(other, size(1, names)).count).toBe(10);
+    expect(snapshots.acquire(other, size(other, 1, names)).count).toBe(10);
   });
 
   it('releases the snapshot when the reader goes away mid-answer', async () => {
     const names = new Interner();
     const t = table(3000, names);
     const snapshots = new HourSnapshots(1 << 30);
-    const snapshot = snapshots.acquire(t, size(1, names));
+    const snapshot = snapshots.acquire(t, size(t, 1, names));
     const stream = new HourJsonStream(snapshot, 1, names, () => snapshots.release(snapshot));
     await once(stream, 'readable');
     expect(stream.read()).not.toBeNull(); // the first chunk only: the stream waits for the reader
