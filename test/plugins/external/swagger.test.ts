@@ -102,7 +102,8 @@ describe('OpenAPI document', () => {
       },
     };
     for (const [method, statuses] of Object.entries(expected)) {
-      const responses = (doc.paths?.['/flows']?.[method as 'get'] as OpenAPIV3_1.OperationObject).responses ?? {};
+      const responses =
+        (doc.paths?.['/flows']?.[method as 'get'] as OpenAPIV3_1.OperationObject | undefined)?.responses ?? {};
       expect(
         Object.keys(responses)
           .filter((s) => s !== '200')
