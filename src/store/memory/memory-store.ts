@@ -28,6 +28,8 @@ export interface MemoryStoreOptions {
   maxNameBytes?: number;
   /** Where retention and capacity log their changes. */
   log?: Logger;
+  /** `GET /flows` answers up to this many bytes are written whole and cached, larger ones streamed (32 MiB). */
+  maxWholeAnswer?: number;
 }
 
 /** Snapshots held at once for streamed answers; one is always allowed, however large. */
@@ -48,6 +50,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
   readonly #capacity: Capacity;
   readonly #retention: HourRetention | undefined;
   readonly #summaries = new HourSummaries();
+  readonly #maxWholeAnswer: number;
 
   constructor(window: MinuteWindow, options: MemoryStoreOptions = {}) {
     const unbounded = Number.POSITIVE_INFINITY;
@@ -55,6 +58,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     this.#hours = new Hours(options.maxFlows);
     this.#capacity = new Capacity(options.maxFlows ?? unbounded, options.maxNameBytes ?? unbounded, options.log);
     if (options.retentionHours !== undefined) this.#retention = new HourRetention(options.retentionHours, options.log);
+    this.#maxWholeAnswer = options.maxWholeAnswer ?? MAX_CACHED_BYTES;
   }
 
   async ingest(records: readonly FlowRecord[]): Promise<void> {
@@ -105,7 +109,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
 
   /**
    * The fast path for `GET /flows` (see FlowStore): the answer written whole and cached while the hour
-   * does not change, or, past MAX_CACHED_BYTES, streamed from a snapshot shared by its readers.
+   * does not change, or, past `maxWholeAnswer` bytes, streamed from a snapshot shared by its readers.
    */
   flowsForHourJson(hour: number): Buffer | HourJsonStream {
     const table = this.#hours.get(hour);
@@ -114,7 +118,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     if (cached) return cached;
     const names = this.#names;
     const size = flowsJsonSize(table, hour, names, 0, table.count) + 2;
-    if (size <= MAX_CACHED_BYTES) return this.#jsonCache.put(table, writeHourJson(table, hour, names));
+    if (size <= this.#maxWholeAnswer) return this.#jsonCache.put(table, writeHourJson(table, hour, names));
     const snapshot = this.#snapshots.acquire(table, size);
     return new HourJsonStream(snapshot, hour, names, () => this.#snapshots.release(snapshot));
   }
