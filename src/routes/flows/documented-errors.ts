@@ -1,5 +1,11 @@
 import fastify from 'fastify';
-import { CommitUnknownError, StoreUnavailableError, TooManyRecordsError, totalOverflow } from '../../errors.js';
+import {
+  AnswersBusyError,
+  CommitUnknownError,
+  StoreUnavailableError,
+  TooManyRecordsError,
+  totalOverflow,
+} from '../../errors.js';
 import { errorResponse, exampleOf } from '../../schemas/error-responses.js';
 
 // The errors the /flows routes answer themselves, for the API document. The messages come from the
@@ -53,7 +59,8 @@ export const getFlowsErrors = {
   ),
   503: errorResponse(
     503,
-    'persistent store only: the database is unreachable (FLOWS_ERR_STORE_UNAVAILABLE); see Retry-After',
+    'persistent store: the database is unreachable (FLOWS_ERR_STORE_UNAVAILABLE); in-memory store: too many large answers are held for slow readers (FLOWS_ERR_OVERLOADED); see Retry-After',
     storeUnavailable('reading flows'),
+    exampleOf(new AnswersBusyError()),
   ),
 };

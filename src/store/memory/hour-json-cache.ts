@@ -1,13 +1,13 @@
 import type { HourTable } from './hour-table.js';
 
 const CACHED_HOURS = 2;
-/** Larger answers (about 300k flows) are streamed from a snapshot instead of written whole. */
+/** The store's default bound on an answer written whole (and so cached); larger ones (from about 300k flows) are streamed. */
 export const MAX_CACHED_BYTES = 32 * 1024 * 1024;
 
 /**
  * The last few `GET /flows` answers. Past hours are read far more often than they change, so an answer
- * is served again until a batch touches its hour (`version`). Bounded to CACHED_HOURS entries of at most
- * MAX_CACHED_BYTES each.
+ * is served again until a batch touches its hour (`version`). Bounded to CACHED_HOURS entries, each at
+ * most the store's bound on whole answers.
  */
 export class HourJsonCache {
   readonly #entries: { table: HourTable; version: number; json: Buffer }[] = [];

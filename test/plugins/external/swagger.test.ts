@@ -98,7 +98,7 @@ describe('OpenAPI document', () => {
         403: ['FLOWS_ERR_FORBIDDEN'],
         429: ['FLOWS_ERR_RATE_LIMITED'],
         500: ['FLOWS_ERR_INTERNAL'],
-        503: ['FLOWS_ERR_STORE_UNAVAILABLE', 'FLOWS_ERR_OVERLOADED'],
+        503: ['FLOWS_ERR_STORE_UNAVAILABLE', 'FLOWS_ERR_OVERLOADED', 'FLOWS_ERR_OVERLOADED'],
       },
     };
     for (const [method, statuses] of Object.entries(expected)) {
