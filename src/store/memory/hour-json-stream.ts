@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { allocate, flowsJsonSize, writeFlows } from './hour-json.js';
 import type { HourSnapshot } from './hour-snapshots.js';
-import type { Interner } from './interner.js';
 
 /** About 50 kB a chunk with short names: what a reader's stream holds while it waits. */
 const FLOWS_PER_CHUNK = 512;
@@ -16,16 +15,14 @@ export class HourJsonStream extends Readable {
   readonly size: number;
   readonly #snapshot: HourSnapshot;
   readonly #hour: number;
-  readonly #names: Interner;
   #release: (() => void) | undefined;
   #next = 0;
 
-  constructor(snapshot: HourSnapshot, hour: number, names: Interner, release: () => void) {
+  constructor(snapshot: HourSnapshot, hour: number, release: () => void) {
     super();
     this.size = snapshot.jsonSize;
     this.#snapshot = snapshot;
     this.#hour = hour;
-    this.#names = names;
     this.#release = release;
   }
 
@@ -35,9 +32,9 @@ export class HourJsonStream extends Readable {
     const to = Math.min(rows.count, from + FLOWS_PER_CHUNK);
     const last = to === rows.count;
     // `[` or `,` before the chunk's flows, and `]` after the last.
-    const { buffer, view } = allocate(1 + flowsJsonSize(rows, this.#hour, this.#names, from, to) + (last ? 1 : 0));
+    const { buffer, view } = allocate(1 + flowsJsonSize(rows, this.#hour, rows.names, from, to) + (last ? 1 : 0));
     view[0] = from === 0 ? 0x5b : 0x2c;
-    const at = writeFlows(rows, this.#hour, this.#names, from, to, view, 1);
+    const at = writeFlows(rows, this.#hour, rows.names, from, to, view, 1);
     if (last) view[at] = 0x5d;
     this.#next = to;
     this.push(buffer);

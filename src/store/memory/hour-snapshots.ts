@@ -1,9 +1,15 @@
 import { AnswersBusyError } from '../../errors.js';
 import type { FlowRows } from './hour-json.js';
 import { type HourTable, KEY_INTS } from './hour-table.js';
+import type { Interner } from './interner.js';
 
-/** A copy of an hour's flows as they were at one version, and the size of its JSON answer. */
+/**
+ * A copy of an hour's flows as they were at one version, the interner their name ids belong to (name
+ * compaction replaces the store's interner and renumbers the tables, leaving this one as it was), and
+ * the size of its JSON answer.
+ */
 export interface HourSnapshot extends FlowRows {
+  readonly names: Interner;
   readonly bytes: number;
   readonly jsonSize: number;
 }
@@ -36,10 +42,10 @@ export class HourSnapshots {
   }
 
   /**
-   * The table's flows as they are now (their answer `jsonSize` bytes long), shared with the other readers
-   * of this version; `release` it when done.
+   * The table's flows as they are now, their names in `names` (their answer `jsonSize` bytes long),
+   * shared with the other readers of this version; `release` it when done.
    */
-  acquire(table: HourTable, jsonSize: number): HourSnapshot {
+  acquire(table: HourTable, names: Interner, jsonSize: number): HourSnapshot {
     for (const [snapshot, entry] of this.#entries) {
       if (entry.table === table && entry.version === table.version) {
         entry.readers++;
@@ -54,6 +60,7 @@ export class HourSnapshots {
       keys: new Int32Array(flows),
       totals: new Float64Array(flows),
       count: table.count,
+      names,
       bytes,
       jsonSize,
     };

@@ -119,8 +119,8 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     const names = this.#names;
     const size = flowsJsonSize(table, hour, names, 0, table.count) + 2;
     if (size <= this.#maxWholeAnswer) return this.#jsonCache.put(table, writeHourJson(table, hour, names));
-    const snapshot = this.#snapshots.acquire(table, size);
-    return new HourJsonStream(snapshot, hour, names, () => this.#snapshots.release(snapshot));
+    const snapshot = this.#snapshots.acquire(table, names, size);
+    return new HourJsonStream(snapshot, hour, () => this.#snapshots.release(snapshot));
   }
 
   /** Bytes of hour snapshots held for answers still being streamed (for tests and metrics). */

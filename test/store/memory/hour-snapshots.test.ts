@@ -6,6 +6,9 @@ import { HourJsonStream } from '../../../src/store/memory/hour-json-stream.js';
 import { HourSnapshots } from '../../../src/store/memory/hour-snapshots.js';
 import { HourTable } from '../../../src/store/memory/hour-table.js';
 import { Interner } from '../../../src/store/memory/interner.js';
+import { MemoryFlowStore } from '../../../src/store/memory/memory-store.js';
+import { MinuteWindow } from '../../../src/window/minute-window.js';
+import { record } from '../../support/helper.js';
 
 /** A table of `flows` flows over names that JSON has to escape, totals up to 2^53-1. */
 function table(flows: number, names: Interner): HourTable {
@@ -43,9 +46,9 @@ describe('HourSnapshots and HourJsonStream (large answers)', () => {
     const t = table(1500, names); // three chunks
     const expected = expectedJson(t, 9, names);
     const snapshots = new HourSnapshots(1 << 30);
-    const snapshot = snapshots.acquire(t, size(t, 9, names));
+    const snapshot = snapshots.acquire(t, names, size(t, 9, names));
     expect(snapshot.jsonSize).toBe(Buffer.byteLength(expected));
-    const stream = new HourJsonStream(snapshot, 9, names, () => snapshots.release(snapshot));
+    const stream = new HourJsonStream(snapshot, 9, () => snapshots.release(snapshot));
     t.totals[2] = 12345; // a write after the answer started
     t.indexOf(names.id('new'), names.id('new'), names.id('new'), 9999);
     expect((await buffer(stream)).toString('utf8')).toBe(expected);
@@ -56,12 +59,12 @@ describe('HourSnapshots and HourJsonStream (large answers)', () => {
     const names = new Interner();
     const t = table(10, names);
     const snapshots = new HourSnapshots(1 << 30);
-    const a = snapshots.acquire(t, size(t, 1, names));
-    const b = snapshots.acquire(t, size(t, 1, names));
+    const a = snapshots.acquire(t, names, size(t, 1, names));
+    const b = snapshots.acquire(t, names, size(t, 1, names));
     expect(b).toBe(a);
     expect(snapshots.bytes).toBe(10 * 32);
     t.version++;
-    const c = snapshots.acquire(t, size(t, 1, names));
+    const c = snapshots.acquire(t, names, size(t, 1, names));
     expect(c).not.toBe(a);
     expect(snapshots.bytes).toBe(20 * 32);
     snapshots.release(a);
@@ -76,22 +79,22 @@ describe('HourSnapshots and HourJsonStream (large answers)', () => {
     const big = table(100, names);
     const other = table(10, names);
     const snapshots = new HourSnapshots(50 * 32);
-    const first = snapshots.acquire(big, size(big, 1, names)); // alone: allowed past the bound
-    expect(() => snapshots.acquire(other, size(other, 1, names))).toThrow(
+    const first = snapshots.acquire(big, names, size(big, 1, names)); // alone: allowed past the bound
+    expect(() => snapshots.acquire(other, names, size(other, 1, names))).toThrow(
       expect.objectContaining({ statusCode: 503, code: 'FLOWS_ERR_OVERLOADED', headers: { 'retry-after': '5' } }),
     );
-    expect(snapshots.acquire(big, size(big, 1, names))).toBe(first); // sharing costs nothing
+    expect(snapshots.acquire(big, names, size(big, 1, names))).toBe(first); // sharing costs nothing
     snapshots.release(first);
     snapshots.release(first);
-    expect(snapshots.acquire(other, size(other, 1, names)).count).toBe(10);
+    expect(snapshots.acquire(other, names, size(other, 1, names)).count).toBe(10);
   });
 
   it('releases the snapshot when the reader goes away mid-answer', async () => {
     const names = new Interner();
     const t = table(3000, names);
     const snapshots = new HourSnapshots(1 << 30);
-    const snapshot = snapshots.acquire(t, size(t, 1, names));
-    const stream = new HourJsonStream(snapshot, 1, names, () => snapshots.release(snapshot));
+    const snapshot = snapshots.acquire(t, names, size(t, 1, names));
+    const stream = new HourJsonStream(snapshot, 1, () => snapshots.release(snapshot));
     await once(stream, 'readable');
     expect(stream.read()).not.toBeNull(); // the first chunk only: the stream waits for the reader
     expect(snapshots.bytes).toBe(3000 * 32);
@@ -99,5 +102,27 @@ describe('HourSnapshots and HourJsonStream (large answers)', () => {
     stream.destroy();
     await closed;
     expect(snapshots.bytes).toBe(0);
+  });
+
+  it('streams the right names while retention drops hours and compacts the names under it', async () => {
+    const store = new MemoryFlowStore(new MinuteWindow(), {
+      retentionHours: 1,
+      maxNameBytes: 10_000_000,
+      maxWholeAnswer: 1024, // every answer here is streamed
+    });
+    const flows = (hour: number, count = 3000) =>
+      Array.from({ length: count }, (_, i) => record({ hour, src_app: `pod-${hour}-${i}`, bytes_tx: i }));
+    for (const hour of [1, 2, 3]) await store.ingest(flows(hour));
+    const expected = JSON.stringify(await store.flowsForHour(3));
+    const first = store.flowsForHourJson(3) as HourJsonStream;
+    const namesBefore = store.limits().capacity?.name_bytes ?? 0;
+    // Hour 4 drops hour 2; hours 1 and 2's names then outnumber the live ones: they are compacted away,
+    // and hour 3's flows renumbered, while its answer is still being read.
+    await store.ingest(flows(4, 1));
+    expect(store.limits().capacity?.name_bytes).toBeLessThan(namesBefore);
+    const second = store.flowsForHourJson(3) as HourJsonStream;
+    expect((await buffer(first)).toString('utf8')).toBe(expected);
+    expect((await buffer(second)).toString('utf8')).toBe(expected);
+    expect(store.snapshotBytes).toBe(0);
   });
 });
