@@ -1,7 +1,9 @@
 import fastify from 'fastify';
 import {
   AnswersBusyError,
+  CapacityError,
   CommitUnknownError,
+  HourExpiredError,
   StoreUnavailableError,
   TooManyRecordsError,
   totalOverflow,
@@ -36,8 +38,14 @@ export function postFlowsErrors(maxRecords: number) {
     }),
     422: errorResponse(
       422,
-      'a total would pass 2^53-1 (FLOWS_ERR_TOTAL_OVERFLOW); nothing of the batch was applied',
+      'a total would pass 2^53-1 (FLOWS_ERR_TOTAL_OVERFLOW), or with RETENTION_HOURS a record is for an hour already dropped (FLOWS_ERR_HOUR_EXPIRED); nothing of the batch was applied',
       exampleOf(totalOverflow({ src_app: 'foo', dest_app: 'bar', vpc_id: 'vpc-0', hour: 1 })),
+      exampleOf(new HourExpiredError(0, 490_000, 490_076, 490_100, 24)),
+    ),
+    507: errorResponse(
+      507,
+      'in-memory store only: the batch would take the flows or names past MAX_FLOWS or MAX_NAME_BYTES; nothing of the batch was applied',
+      exampleOf(new CapacityError('MAX_FLOWS is 1000000 and 1000000 flows are held; the batch would add 3 new flows')),
     ),
     503: errorResponse(
       503,

@@ -67,7 +67,7 @@ describe('OpenAPI document', () => {
     expect(post.security).toBeUndefined(); // inherits the document-wide bearer requirement
     expect(doc.security).toEqual([{ apiKey: [] }]);
     expect(Object.keys(post.responses ?? {}).sort()).toEqual(
-      ['200', '400', '401', '403', '409', '413', '415', '422', '429', '500', '503'].sort(),
+      ['200', '400', '401', '403', '409', '413', '415', '422', '429', '500', '503', '507'].sort(),
     );
   });
 
@@ -87,10 +87,11 @@ describe('OpenAPI document', () => {
         409: ['FLOWS_ERR_IDEMPOTENCY_IN_FLIGHT'],
         413: ['FLOWS_ERR_TOO_MANY_RECORDS', 'FST_ERR_CTP_BODY_TOO_LARGE'],
         415: ['FST_ERR_CTP_INVALID_MEDIA_TYPE'],
-        422: ['FLOWS_ERR_TOTAL_OVERFLOW', 'FLOWS_ERR_IDEMPOTENCY_MISMATCH'],
+        422: ['FLOWS_ERR_TOTAL_OVERFLOW', 'FLOWS_ERR_HOUR_EXPIRED', 'FLOWS_ERR_IDEMPOTENCY_MISMATCH'],
         429: ['FLOWS_ERR_RATE_LIMITED'],
         500: ['FLOWS_ERR_INTERNAL'],
         503: ['FLOWS_ERR_STORE_UNAVAILABLE', 'FLOWS_ERR_COMMIT_UNKNOWN', 'FLOWS_ERR_OVERLOADED'],
+        507: ['FLOWS_ERR_CAPACITY'],
       },
       get: {
         400: ['FLOWS_ERR_VALIDATION'],
