@@ -1,4 +1,5 @@
 import { isLosslessNumber, parse, stringify } from 'lossless-json';
+import { type ExactInteger, parseExact } from '../queries/exact-integer.js';
 
 /** One closed window's numbers, as the scheduler publishes them. */
 export interface MinuteCount {
@@ -7,11 +8,12 @@ export interface MinuteCount {
   unique_flows: number;
   records: number;
   /**
-   * Exact sums: a minute's bytes pass 2^53-1 (a double's exact range) with a few large flows. Never
-   * convert them through a Number; they are written as plain JSON numbers with as many digits as needed.
+   * Exact sums: a minute's bytes pass 2^53-1 (a double's exact range) with a few large flows, and are
+   * then bigints (see ExactInteger). Never convert them through a Number; they are written as plain JSON
+   * numbers with as many digits as needed.
    */
-  bytes_tx: bigint;
-  bytes_rx: bigint;
+  bytes_tx: ExactInteger;
+  bytes_rx: ExactInteger;
   /** Present when the window was cut short by shutdown. */
   partial?: true;
 }
@@ -29,13 +31,13 @@ export function countJson(count: MinuteCount | PublishedCount): string {
 const PLAIN_INTEGER = /^(0|[1-9][0-9]*)$/;
 
 /** A JSON number written as a plain non-negative integer, exactly; undefined for anything else. */
-function exactInteger(value: unknown): bigint | undefined {
-  return isLosslessNumber(value) && PLAIN_INTEGER.test(value.value) ? BigInt(value.value) : undefined;
+function exactInteger(value: unknown): ExactInteger | undefined {
+  return isLosslessNumber(value) && PLAIN_INTEGER.test(value.value) ? parseExact(value.value) : undefined;
 }
 
 function safeInteger(value: unknown): number | undefined {
   const exact = exactInteger(value);
-  return exact !== undefined && exact <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(exact) : undefined;
+  return typeof exact === 'number' ? exact : undefined;
 }
 
 /**

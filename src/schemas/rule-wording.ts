@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { ISO_TIME } from './counts.js';
 import { NO_NUL } from './flow.js';
 
 const TYPE_WORDS: Record<string, string> = {
@@ -8,6 +9,12 @@ const TYPE_WORDS: Record<string, string> = {
   boolean: 'true or false',
   object: 'an object',
   array: 'an array',
+};
+
+/** What the patterns of the service's schemas ask, in words. */
+const PATTERN_WORDS: Record<string, string> = {
+  [NO_NUL]: 'must not contain NUL (\\u0000) characters',
+  [ISO_TIME]: 'must be an ISO 8601 time with a zone, such as 2026-11-21T16:00:00Z',
 };
 
 /**
@@ -29,7 +36,13 @@ export function describeRule(error: Pick<ErrorObject, 'keyword' | 'params'>): st
     case 'maxLength':
       return `must be at most ${params.limit} characters`;
     case 'pattern':
-      return params.pattern === NO_NUL ? 'must not contain NUL (\\u0000) characters' : 'is not in the expected form';
+      return PATTERN_WORDS[params.pattern as string] ?? 'is not in the expected form';
+    case 'maxItems':
+      return `must list at most ${params.limit} items`;
+    case 'minItems':
+      return `must list at least ${params.limit} items`;
+    case 'uniqueItems':
+      return 'must not list an item twice';
     case 'enum':
       return `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
     default:

@@ -1,5 +1,5 @@
 import type { MinuteCount } from '../counts/minute-count.js';
-import { ExactSum } from './exact-sum.js';
+import { ExactSum } from '../queries/exact-integer.js';
 import type { ClosingWindow, WindowCounter } from './window-counter.js';
 
 /**
@@ -13,16 +13,16 @@ class WindowSet {
   /** Words of `seen` that may hold bits, so clearing touches only those. */
   seenWords = 0;
   records = 0;
-  readonly bytesTx = new ExactSum();
-  readonly bytesRx = new ExactSum();
+  bytesTx = new ExactSum();
+  bytesRx = new ExactSum();
 
   clear(): void {
     this.seen.fill(0, 0, this.seenWords);
     this.unique = 0;
     this.seenWords = 0;
     this.records = 0;
-    this.bytesTx.clear();
-    this.bytesRx.clear();
+    this.bytesTx = new ExactSum();
+    this.bytesRx = new ExactSum();
   }
 }
 
@@ -66,8 +66,8 @@ export class MinuteWindow implements WindowCounter {
       minute: new Date(start).toISOString(),
       unique_flows: closed.unique,
       records: closed.records,
-      bytes_tx: closed.bytesTx.total,
-      bytes_rx: closed.bytesRx.total,
+      bytes_tx: closed.bytesTx.value,
+      bytes_rx: closed.bytesRx.value,
     };
     if (partial) count.partial = true;
     closed.clear();

@@ -4,17 +4,17 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCount } from '../../src/cli/format-count.js';
 import { RepeatFilter } from '../../src/cli/repeat-filter.js';
-import { countJson } from '../../src/counts/minute-count.js';
+import { countJson, type PublishedCount } from '../../src/counts/minute-count.js';
 import { freePort } from '../../testkit/free-port.js';
 import { kafkaSkipReason, startBroker, type TestBroker } from '../support/mock-broker.js';
 
-function count(i: number, instance = 'node-a') {
+function count(i: number, instance = 'node-a'): PublishedCount {
   return {
     minute: new Date(Date.UTC(2026, 10, 21, 16, i)).toISOString(),
     unique_flows: i,
     records: 2 * i,
-    bytes_tx: BigInt(100 * i),
-    bytes_rx: BigInt(500 * i),
+    bytes_tx: 100 * i,
+    bytes_rx: 500 * i,
     instance,
   };
 }
@@ -109,7 +109,7 @@ describe.skipIf(kafkaSkipReason)('consumer command against a real Kafka-protocol
     try {
       // Minute 2 repeated (a retry), and minute 2 of another instance, which is not a repeat; minute 3's
       // bytes past 2^53-1 are printed with every digit.
-      const big = { ...count(3), bytes_tx: 27021597764222973n };
+      const big: PublishedCount = { ...count(3), bytes_tx: 27021597764222973n };
       await send([count(1), count(2), count(2), count(2, 'node-b'), big]);
       const args = ['--from-beginning', '--brokers', broker.brokers, '--topic', topic, '--group', `g-${topic}`];
 
@@ -117,7 +117,9 @@ describe.skipIf(kafkaSkipReason)('consumer command against a real Kafka-protocol
       await until(() => first.lines.length >= 4);
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
-      expect(first.lines).toEqual([count(1), count(2), count(2, 'node-b'), big].map((c) => countJson(c)));
+      expect(first.lines).toEqual(
+        [count(1), count(2), count(2, 'node-b'), big].map((c) => countJson(c)),
+      );
       expect(first.lines[3]).toContain('"bytes_tx":27021597764222973,');
 
       await send([count(4), count(5)]);

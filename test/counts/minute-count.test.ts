@@ -5,13 +5,12 @@ const count = { minute: '2026-11-21T16:37:00.000Z', unique_flows: 3, records: 4,
 
 describe('parseCount (the spool and the counts command read counts back with it)', () => {
   it('reads a published count, keeping its instance, or naming the one given when it has none', () => {
-    const exact = { ...count, bytes_tx: 5n, bytes_rx: 6n };
     expect(parseCount(JSON.stringify({ ...count, instance: 'a', partial: true }), 'b')).toEqual({
-      ...exact,
+      ...count,
       instance: 'a',
       partial: true,
     });
-    expect(parseCount(JSON.stringify(count), 'b')).toEqual({ ...exact, instance: 'b' });
+    expect(parseCount(JSON.stringify(count), 'b')).toEqual({ ...count, instance: 'b' });
   });
 
   it('reads bytes of any number of digits exactly, and writes them back the same', () => {

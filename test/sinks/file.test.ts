@@ -10,8 +10,8 @@ const count = (minute: string, records: number) => ({
   minute,
   unique_flows: 1,
   records,
-  bytes_tx: 10n,
-  bytes_rx: 20n,
+  bytes_tx: 10,
+  bytes_rx: 20,
 });
 
 describe('FileCountsSink', () => {
@@ -41,7 +41,7 @@ describe('FileCountsSink', () => {
   it('writes exact bytes of any size as plain JSON numbers, with the instance, like the Kafka messages', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'counts-')), 'counts.jsonl');
     const sink = await FileCountsSink.open(path, 'web-1', silentLogger);
-    await sink.publish({ ...count('2026-11-21T16:37:00.000Z', 2), bytes_tx: 18014398509481982n, bytes_rx: 0n });
+    await sink.publish({ ...count('2026-11-21T16:37:00.000Z', 2), bytes_tx: 18014398509481982n, bytes_rx: 0 });
     await sink.close();
     expect(await readFile(path, 'utf8')).toBe(
       '{"minute":"2026-11-21T16:37:00.000Z","unique_flows":1,"records":2,"bytes_tx":18014398509481982,"bytes_rx":0,"instance":"web-1"}\n',

@@ -13,8 +13,8 @@ function count(i: number): MinuteCount {
     minute: new Date(Date.UTC(2026, 10, 21, 16, i)).toISOString(),
     unique_flows: i,
     records: 2 * i,
-    bytes_tx: BigInt(100 * i),
-    bytes_rx: BigInt(500 * i),
+    bytes_tx: 100 * i,
+    bytes_rx: 500 * i,
   };
 }
 

@@ -7,7 +7,7 @@ import { Spool } from '../../src/sinks/spool.js';
 import { silentLogger } from '../support/helper.js';
 
 function entry(i: number): PublishedCount {
-  return { minute: `m${i}`, unique_flows: i, records: i, bytes_tx: BigInt(i), bytes_rx: BigInt(i), instance: 'a' };
+  return { minute: `m${i}`, unique_flows: i, records: i, bytes_tx: i, bytes_rx: i, instance: 'a' };
 }
 
 describe('Spool (the Kafka write-ahead log)', () => {

@@ -37,14 +37,14 @@ describe('RotationScheduler', () => {
     await vi.advanceTimersByTimeAsync(1); // 16:37:00.000
     window.recordFlowId(2, 7, 7);
     expect(sink.counts).toEqual([
-      { minute: '2026-11-21T16:36:00.000Z', unique_flows: 2, records: 2, bytes_tx: 101n, bytes_rx: 501n },
+      { minute: '2026-11-21T16:36:00.000Z', unique_flows: 2, records: 2, bytes_tx: 101, bytes_rx: 501 },
     ]);
 
     await vi.advanceTimersByTimeAsync(60_000); // 16:38:00
     await vi.advanceTimersByTimeAsync(60_000); // 16:39:00, an empty minute still gets a count
     expect(sink.counts.slice(1)).toEqual([
-      { minute: '2026-11-21T16:37:00.000Z', unique_flows: 1, records: 1, bytes_tx: 7n, bytes_rx: 7n },
-      { minute: '2026-11-21T16:38:00.000Z', unique_flows: 0, records: 0, bytes_tx: 0n, bytes_rx: 0n },
+      { minute: '2026-11-21T16:37:00.000Z', unique_flows: 1, records: 1, bytes_tx: 7, bytes_rx: 7 },
+      { minute: '2026-11-21T16:38:00.000Z', unique_flows: 0, records: 0, bytes_tx: 0, bytes_rx: 0 },
     ]);
 
     window.recordFlowId(3, 2, 3);
@@ -54,8 +54,8 @@ describe('RotationScheduler', () => {
       minute: '2026-11-21T16:39:00.000Z',
       unique_flows: 1,
       records: 1,
-      bytes_tx: 2n,
-      bytes_rx: 3n,
+      bytes_tx: 2,
+      bytes_rx: 3,
       partial: true,
     });
     await vi.advanceTimersByTimeAsync(120_000);
@@ -151,8 +151,8 @@ describe('RotationScheduler', () => {
             minute: new Date(start).toISOString(),
             unique_flows: 7,
             records: 9,
-            bytes_tx: 1n,
-            bytes_rx: 2n,
+            bytes_tx: 1,
+            bytes_rx: 2,
           });
         }
       },
@@ -178,13 +178,7 @@ describe('RotationScheduler', () => {
         await new Promise<void>((resolve) => {
           release = resolve;
         });
-        await publish({
-          minute: new Date(start).toISOString(),
-          unique_flows: 0,
-          records: 0,
-          bytes_tx: 0n,
-          bytes_rx: 0n,
-        });
+        await publish({ minute: new Date(start).toISOString(), unique_flows: 0, records: 0, bytes_tx: 0, bytes_rx: 0 });
       },
     };
     const scheduler = new RotationScheduler({ intervalMs: 1_000, sink, log: silentLogger, counter });

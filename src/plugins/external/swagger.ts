@@ -110,7 +110,11 @@ const docs: FastifyPluginAsync<SwaggerOptions> = async (app, options) => {
         description: 'Sums bytes per flow (src_app, dest_app, vpc_id) per hour. See the README for operations.',
         version: '0.1.0',
       },
-      tags: [{ name: 'flows' }, { name: 'operations' }],
+      tags: [
+        { name: 'flows', description: 'write flow records, read the totals of an hour' },
+        { name: 'queries', description: 'ranges of hours, top talkers, minute counts' },
+        { name: 'operations', description: 'health, readiness, metrics' },
+      ],
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key: Bearer <key>' } },
       },

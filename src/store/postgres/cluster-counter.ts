@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { MinuteCount } from '../../counts/minute-count.js';
+import { parseExact } from '../../queries/exact-integer.js';
 import type { ClosingWindow, WindowCounter } from '../../window/window-counter.js';
 import { EMITTER_LOCK, FENCE_LOCK } from './locks.js';
 
@@ -97,8 +98,8 @@ export class ClusterWindowCounter implements WindowCounter {
       unique_flows: Number(r.unique_flows),
       records: Number(r.records),
       // Exact: the sums are NUMERIC, and pass 2^53-1 with a few large flows.
-      bytes_tx: BigInt(r.bytes_tx),
-      bytes_rx: BigInt(r.bytes_rx),
+      bytes_tx: parseExact(r.bytes_tx),
+      bytes_rx: parseExact(r.bytes_rx),
     }));
     // Published before pruning: a crash in between publishes the window again, never loses it.
     for (const count of counts) await publish(count);

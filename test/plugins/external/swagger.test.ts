@@ -122,6 +122,20 @@ describe('OpenAPI document', () => {
     }
   });
 
+  test('no operation folds its statuses into 4XX or 5XX; the query routes list theirs', () => {
+    for (const [url, item] of Object.entries(doc.paths ?? {})) {
+      for (const [method, op] of Object.entries(item ?? {}) as [string, OpenAPIV3_1.OperationObject][]) {
+        expect(Object.keys(op.responses ?? {}), `${method} ${url}`).not.toContain('4XX');
+        expect(Object.keys(op.responses ?? {}), `${method} ${url}`).not.toContain('5XX');
+      }
+    }
+    for (const url of ['/hours', '/flows/top', '/counts']) {
+      const op = doc.paths?.[url]?.get as OpenAPIV3_1.OperationObject;
+      expect(Object.keys(op.responses ?? {}).sort(), url).toEqual(['200', '400', '401', '403', '429', '500', '503']);
+      expect(examplesOf(op.responses?.[400]).map((e) => e.code)).toEqual(['FLOWS_ERR_VALIDATION']);
+    }
+  });
+
   test('routes are grouped under their tags, none under "default"', () => {
     const tags = new Set((doc.tags ?? []).map((t) => t.name));
     for (const [url, item] of Object.entries(doc.paths ?? {})) {

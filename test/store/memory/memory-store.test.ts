@@ -22,8 +22,8 @@ describe('MemoryFlowStore and its minute window', () => {
       minute: '1970-01-01T00:00:00.000Z',
       unique_flows: 3,
       records: 4,
-      bytes_tx: 400n,
-      bytes_rx: 2000n,
+      bytes_tx: 400,
+      bytes_rx: 2000,
     });
   });
 

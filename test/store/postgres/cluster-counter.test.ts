@@ -53,8 +53,8 @@ describe('cluster-wide minute counts', () => {
         minute: new Date(T0).toISOString(),
         unique_flows: 3,
         records: 4,
-        bytes_tx: 1n + 1n + 10n + 100n,
-        bytes_rx: 2n + 500n + 20n + 500n,
+        bytes_tx: 1 + 1 + 10 + 100,
+        bytes_rx: 2 + 500 + 20 + 500,
       },
     ]);
     // A late boundary call for the same window publishes nothing more; the counted rows are pruned.
