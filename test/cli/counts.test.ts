@@ -117,9 +117,7 @@ describe.skipIf(kafkaSkipReason)('consumer command against a real Kafka-protocol
       await until(() => first.lines.length >= 4);
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
-      expect(first.lines).toEqual(
-        [count(1), count(2), count(2, 'node-b'), big].map((c) => countJson(c)),
-      );
+      expect(first.lines).toEqual([count(1), count(2), count(2, 'node-b'), big].map((c) => countJson(c)));
       expect(first.lines[3]).toContain('"bytes_tx":27021597764222973,');
 
       await send([count(4), count(5)]);
