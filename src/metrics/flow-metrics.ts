@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { CountsSink } from '../sinks/counts-sink.js';
 import type { FlowStore, ObserveCommits } from '../store/flow-store.js';
 import type { StoreLimits } from '../store/limits.js';
+import { registerEventLoopDelay } from './event-loop-delay.js';
 import { FastHistogram, type Series } from './fast-histogram.js';
 import { limitGauges } from './limit-gauges.js';
 

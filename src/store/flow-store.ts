@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { CountsHistory } from '../counts/counts-history.js';
 import type { IdempotencyStore, IdempotencyTicket } from '../idempotency/idempotency-store.js';
 import type { HourSummary, TopGroups, TopQuery } from '../queries/flow-queries.js';
@@ -42,8 +43,11 @@ export interface FlowStore {
    * generic path (JSON.parse, schema validation, `ingest`). Throws like `ingest` when a total would overflow.
    */
   ingestJson?(body: Uint8Array, maxRecords: number): number | undefined;
-  /** `GET /flows`: `flowsForHour` already serialized as a JSON array. */
-  flowsForHourJson?(hour: number): Uint8Array;
+  /**
+   * `GET /flows`: `flowsForHour` already serialized as a JSON array, whole, or as a byte stream for a
+   * large hour (with its `size` when known, for Content-Length).
+   */
+  flowsForHourJson?(hour: number): Uint8Array | (Readable & { size?: number });
   /**
    * `GET /flows` page by page, for stores whose hours may not fit in memory twice. Resolves once the
    * first page is read, so a failure comes before the response starts.

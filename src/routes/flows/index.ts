@@ -1,17 +1,13 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ValidationError } from '../../errors.js';
+import { sendJsonAnswer } from '../../http/json-answer.js';
 import { validatorCompiler } from '../../http/validation.js';
-import {
-  Accepted,
-  ErrorBody,
-  FlowsQuery,
-  FlowTotal,
-  type FlowTotal as FlowTotalRow,
-  flowBatch,
-} from '../../schemas/flow.js';
+import { Accepted, FlowsQuery, FlowTotal, type FlowTotal as FlowTotalRow, flowBatch } from '../../schemas/flow.js';
 import type { FlowStore } from '../../store/flow-store.js';
+import { getFlowsErrors, postFlowsErrors } from './documented-errors.js';
 import { createFlowBatchDecoder, rawJsonBody } from './flow-batch-body.js';
 
 export interface FlowRoutesOptions {
@@ -21,10 +17,11 @@ export interface FlowRoutesOptions {
 }
 
 /**
- * Handlers return JSON they wrote themselves (string or bytes): under a JSON content type Fastify sends
- * it as it is (hence `as never`: the type provider expects the object form). They return it rather
- * than call `reply.send`: Fastify then answers once the request's events are handled, where an answer
- * sent from inside the body's 'end' event cost about 15% more CPU a request (A/B in bench/RESULTS.md).
+ * POST returns the JSON it wrote itself: under a JSON content type Fastify sends it as it is (hence
+ * `as never`: the type provider expects the object form). It returns it rather than call `reply.send`:
+ * Fastify then answers once the request's events are handled, where an answer sent from inside the
+ * body's 'end' event cost about 15% more CPU a request (A/B in bench/RESULTS.md). GET sends bytes or a
+ * stream through sendJsonAnswer, which compresses them when asked.
  */
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -46,8 +43,9 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
       validatorCompiler: bodyValidatedByHandler,
       schema: {
         summary: 'Add flow records to the hourly totals (all or nothing)',
+        tags: ['flows'],
         body: flowBatch(maxBatchRecords),
-        response: { 200: Accepted, '4xx': ErrorBody, '5xx': ErrorBody },
+        response: { 200: Accepted, ...postFlowsErrors(maxBatchRecords) },
       },
     },
     async (request, reply) => {
@@ -76,22 +74,19 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
       config: { scope: 'query' },
       schema: {
         summary: 'Totals of every flow seen in one hour',
+        tags: ['flows'],
         querystring: FlowsQuery,
-        response: { 200: { type: 'array', items: FlowTotal }, '4xx': ErrorBody, '5xx': ErrorBody },
+        response: { 200: { type: 'array', items: FlowTotal }, ...getFlowsErrors },
       },
     },
     async (request, reply) => {
       const { hour } = request.query;
       const json = store.flowsForHourJson?.(hour);
-      if (json) {
-        reply.type(JSON_TYPE);
-        return json as never;
-      }
+      if (json) return sendJsonAnswer(request, reply as FastifyReply, json);
       if (!store.streamFlowsForHour) return store.flowsForHour(hour);
       const pages = await store.streamFlowsForHour(hour);
       // A stream bypasses the response schema's serializer (typed for arrays), so jsonArray writes the same shape.
-      reply.type(JSON_TYPE);
-      return Readable.from(jsonArray(pages)) as never;
+      return sendJsonAnswer(request, reply as FastifyReply, Readable.from(jsonArray(pages)));
     },
   );
 };
