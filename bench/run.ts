@@ -1,11 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { run as fastifyPeer } from './fastify-peer.js';
 import { run as getHour } from './get-hour.js';
 import { run as ingestBatches } from './ingest-batches.js';
 import { run as ingestGrowth } from './ingest-growth.js';
 import { run as ingestSingle } from './ingest-single.js';
 import { formatNumber, met, parseOptions, printRow, type Row, ratio, targetText } from './lib/report.js';
 import { run as memory } from './memory.js';
+import { run as top } from './top.js';
 
 /**
  * `npm run bench`: every scenario, each against its floor in the same run, then bench/RESULTS.md.
@@ -23,10 +25,13 @@ const scenarios = [
   ['(c) GET an hour', getHour],
   ['(d) ingest as the hour grows', ingestGrowth],
   ['(e) memory per flow', memory],
+  ['(g) top talkers of an hour', top],
+  ['(h) against a plain Fastify app', fastifyPeer],
 ] as const;
 // HOOK (f): persistent mode (the PostgreSQL store) is benchmarked by its own script, written with that
 // store: `npm run bench:persistent`. It is not run from here.
-const PERSISTENT_NOTE = '(f) persistent mode: not run here; run `npm run bench:persistent` (PostgreSQL store).';
+const PERSISTENT_NOTE =
+  '(f) persistent mode: not run here; run `npm run bench:persistent` (PostgreSQL store) and `npm run bench:top-persistent` (top talkers).';
 
 const rows: Row[] = [];
 const started = Date.now();

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { ApiKeys } from './auth/api-keys.js';
 import type { Config } from './config.js';
+import { CountsRing } from './counts/counts-ring.js';
 import { registerErrorHandlers } from './http/error-handler.js';
 import { formatValidationError, validatorCompiler } from './http/validation.js';
 import { MemoryIdempotencyStore } from './idempotency/memory.js';
@@ -11,9 +12,13 @@ import metrics from './plugins/app/metrics.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import swagger from './plugins/external/swagger.js';
 import underPressure from './plugins/external/under-pressure.js';
+import countsRoute from './routes/counts.js';
+import dashboardRoutes from './routes/dashboard.js';
 import flowRoutes from './routes/flows/index.js';
 import healthRoutes from './routes/health.js';
+import hoursRoute from './routes/hours.js';
 import metricsRoutes from './routes/metrics.js';
+import topRoute from './routes/top.js';
 import type { CountsSink } from './sinks/counts-sink.js';
 import type { StoreBackend } from './store/flow-store.js';
 import type { RotationScheduler } from './window/scheduler.js';
@@ -38,6 +43,7 @@ export type AppConfig = Pick<
   | 'HEADERS_TIMEOUT_MS'
   | 'CONNECTION_TIMEOUT_MS'
   | 'KEEP_ALIVE_TIMEOUT_MS'
+  | 'COUNTS_RETENTION_HOURS'
 >;
 
 export interface AppDeps {
@@ -50,11 +56,13 @@ export interface AppDeps {
   sink?: CountsSink;
   /** Undefined: authentication is off. */
   apiKeys?: ApiKeys;
+  /** The built dashboard page, served at `GET /`; undefined: no page. */
+  dashboardDir?: string;
 }
 
 /** Builds the HTTP application; never listens (that is server.ts's job). */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const { config, backend, logger, scheduler, sink, apiKeys } = deps;
+  const { config, backend, logger, scheduler, sink, apiKeys, dashboardDir } = deps;
   const { store } = backend;
   const app = Fastify({
     loggerInstance: logger,
@@ -101,6 +109,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     sink,
     observeCommits: backend.observeCommits,
     storeBreaker: backend.breakerState,
+    limits: backend.limits,
   });
   app.register(idempotency, {
     store:
@@ -108,9 +117,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       new MemoryIdempotencyStore({ maxKeys: config.IDEMPOTENCY_MAX_KEYS, ttlMs: config.IDEMPOTENCY_TTL_MS }),
     ttlMs: config.IDEMPOTENCY_TTL_MS,
   });
-  app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000 });
+  app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000, limits: backend.limits });
   app.register(metricsRoutes, { protect: config.PROTECT_METRICS });
   app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
+  app.register(hoursRoute, { store });
+  app.register(topRoute, { store });
+  app.register(countsRoute, {
+    history: backend.countsHistory ?? new CountsRing(1, config.COUNTS_RETENTION_HOURS),
+    retentionHours: config.COUNTS_RETENTION_HOURS,
+  });
+  if (dashboardDir) app.register(dashboardRoutes, { root: dashboardDir });
 
   app.addHook('onClose', async () => {
     await scheduler?.stop();

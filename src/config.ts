@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
+import type { ErrorObject } from 'ajv';
 import envSchema from 'env-schema';
 import { type Static, Type } from 'typebox';
+import { describeRule } from './schemas/rule-wording.js';
 
 const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
@@ -47,6 +49,14 @@ const ConfigSchema = Type.Object({
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
   CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 72_000 }),
+  // Retention (both stores) and the in-memory store's bounds; unset bounds are derived from the heap limit.
+  RETENTION_HOURS: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+  // Flow ids are int32 and reused only a window after their flows are dropped: stay well under 2^31.
+  MAX_FLOWS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
+  // The interner's byte offsets are int32.
+  MAX_NAME_BYTES: Type.Optional(Type.Integer({ minimum: 1024, maximum: 2 ** 31 - 1 })),
+  // How long published minute counts stay queryable (GET /counts).
+  COUNTS_RETENTION_HOURS: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { INSTANCE_ID: string };
@@ -65,10 +75,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       INSTANCE_ID: parsed.INSTANCE_ID ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`,
     };
   } catch (err) {
-    const [first] = (err as { errors?: { instancePath: string; message?: string; params: Record<string, unknown> }[] })
-      .errors ?? [{ instancePath: '', message: (err as Error).message, params: {} }];
-    const allowed = first.params.allowedValues ? ` (${(first.params.allowedValues as string[]).join(', ')})` : '';
-    throw new ConfigError(`invalid configuration: ${first.instancePath.slice(1)} ${first.message}${allowed}`);
+    const first = (err as { errors?: ErrorObject[] }).errors?.[0];
+    if (!first) throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+    throw new ConfigError(`invalid configuration: ${first.instancePath.slice(1)} ${describeRule(first)}`);
   }
   // Node checks headers against the whole-request deadline, so a larger header deadline would never apply.
   if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {

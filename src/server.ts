@@ -1,9 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { type ApiKeys, loadApiKeys } from './auth/api-keys.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { openCountsSink } from './sinks/open-sink.js';
+import { recordingSink } from './sinks/recording-sink.js';
 import { openStore } from './store/open-store.js';
 import { RotationScheduler } from './window/scheduler.js';
 
@@ -34,11 +36,14 @@ const backend = await openStore(config, log).catch((err: unknown) => {
 });
 const scheduler = new RotationScheduler({
   intervalMs: config.ROTATION_INTERVAL_MS,
-  sink,
+  // Every count published is also kept for GET /counts.
+  sink: recordingSink(sink, backend.countsHistory, log),
   log,
   counter: backend.counter,
 });
-const app = buildApp({ config, backend, logger: log, scheduler, sink, apiKeys });
+// dist/dashboard/public, from dist/server.js and from src/server.ts (npm run dev) alike.
+const dashboardDir = fileURLToPath(new URL('../dist/dashboard/public/', import.meta.url));
+const app = buildApp({ config, backend, logger: log, scheduler, sink, apiKeys, dashboardDir });
 
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error');
@@ -46,7 +51,15 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   await app.close();
 });
 
-await app.listen({ port: config.PORT, host: config.HOST });
+try {
+  await app.listen({ port: config.PORT, host: config.HOST });
+} catch (err) {
+  // Nothing was served, so nothing is published: the scheduler has not started, and stopping it is a no-op.
+  log.fatal({ err }, `could not listen on ${config.HOST}:${config.PORT}`);
+  await app.close();
+  process.exit(1);
+}
+// Only now: a process that never served must not publish a (partial) minute.
 scheduler.start();
 log.info(
   {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommitUnknownError, StoreUnavailableError, ValidationError } from '../src/errors.js';
+import { noSums } from '../src/queries/flow-queries.js';
 import { build } from './support/helper.js';
 
 describe('error catalogue', () => {
@@ -10,8 +11,7 @@ describe('error catalogue', () => {
       code: 'FLOWS_ERR_STORE_UNAVAILABLE',
       statusCode: 503,
       headers: { 'retry-after': '2' },
-      message:
-        'the flow store is unavailable (the database cannot be reached while reading flows); nothing was applied, retry later',
+      message: 'the flow store is unavailable (the database cannot be reached while reading flows); retry later',
     });
     expect(err.cause).toBe(cause);
     expect(err).toBeInstanceOf(Error);
@@ -30,6 +30,8 @@ describe('error catalogue', () => {
           ping: async () => {},
           flowCount: async () => 0,
           close: async () => {},
+          hourSummaries: async () => [],
+          topFlows: async () => ({ rows: [], total: noSums() }),
         },
       },
     });

@@ -4,10 +4,13 @@ import { Type } from 'typebox';
 import { ignorePressure } from '../plugins/external/under-pressure.js';
 import type { CountsSink } from '../sinks/counts-sink.js';
 import type { FlowStore } from '../store/flow-store.js';
+import type { StoreLimits } from '../store/limits.js';
 
 export interface HealthRoutesOptions {
   store: FlowStore;
   sink?: CountsSink;
+  /** Retention and capacity, reported as they are; a full store stays ready (see Capacity). */
+  limits?: StoreLimits;
   /** A ping slower than this counts as a failure, so a hung database cannot hang the probe. */
   pingTimeoutMs: number;
 }
@@ -25,13 +28,42 @@ const SinkState = Type.Object(
   { description: 'counts sink state; informative only, never makes the service unready' },
 );
 
+const Capacity = Type.Object(
+  {
+    state: Type.Union([Type.Literal('ok'), Type.Literal('high'), Type.Literal('full')], {
+      description:
+        '"high" from 80 % of a bound; "full" once reached: new flows are refused (507), existing ones still accepted',
+    }),
+    flows: Type.Integer({ minimum: 0 }),
+    max_flows: Type.Integer({ minimum: 1 }),
+    name_bytes: Type.Integer({ minimum: 0 }),
+    max_name_bytes: Type.Integer({ minimum: 1 }),
+  },
+  { description: 'in-memory store only: its bounds (MAX_FLOWS, MAX_NAME_BYTES); informative, never makes it 503' },
+);
+
+const Retention = Type.Object(
+  {
+    retention_hours: Type.Integer({ minimum: 0 }),
+    newest_hour: Type.Union([Type.Integer(), Type.Null()]),
+    oldest_hour_kept: Type.Union([Type.Integer(), Type.Null()]),
+    expired_total: Type.Integer({ minimum: 0 }),
+  },
+  { description: 'when RETENTION_HOURS is set: older hours are dropped and refused' },
+);
+
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('unready')]),
   store: Type.Union([Type.Literal('up'), Type.Literal('down')]),
   sink: SinkState,
+  capacity: Type.Optional(Capacity),
+  retention: Type.Optional(Retention),
 });
 
-const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { store, sink, pingTimeoutMs }) => {
+const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (
+  app,
+  { store, sink, limits, pingTimeoutMs },
+) => {
   app.get(
     '/health',
     {
@@ -62,13 +94,14 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app,
     },
     async (request, reply) => {
       const sinkState = sink?.status?.() ?? { kind: sink ? 'unknown' : 'none' };
+      const bounds = limits?.limits();
       try {
         await withTimeout(store.ping(), pingTimeoutMs);
-        return { status: 'ready' as const, store: 'up' as const, sink: sinkState };
+        return { status: 'ready' as const, store: 'up' as const, sink: sinkState, ...bounds };
       } catch (err) {
         // The reason may name hosts or users: it goes to the log, not to the caller.
         request.log.warn({ err }, 'readiness: store ping failed');
-        return reply.code(503).send({ status: 'unready', store: 'down', sink: sinkState });
+        return reply.code(503).send({ status: 'unready', store: 'down', sink: sinkState, ...bounds });
       }
     },
   );

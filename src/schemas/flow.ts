@@ -7,8 +7,8 @@ export const MAX_NAME_LENGTH = 256;
 // No NUL, and no unpaired UTF-16 surrogate ("\ud800" alone): PostgreSQL text cannot hold either (a lone
 // surrogate becomes U+FFFD on its way there, so two distinct names would become one), and both stores
 // must accept exactly the same names. The validator matches Unicode code points, so a pair passes.
-const NAME_PATTERN = '^[^\\u0000\\ud800-\\udfff]*$';
-const Name = (description: string) =>
+export const NAME_PATTERN = '^[^\\u0000\\ud800-\\udfff]*$';
+export const Name = (description: string) =>
   Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NAME_PATTERN, description });
 const Bytes = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_TOTAL, description });
 const Hour = Type.Integer({ minimum: 0, maximum: MAX_HOUR, description: 'hour number' });
@@ -65,15 +65,6 @@ export const ErrorBody = Type.Object(
     error: Type.String(),
     message: Type.String(),
   },
-  {
-    description: 'what is wrong and where; see the README for every code',
-    examples: [
-      {
-        statusCode: 400,
-        code: 'FLOWS_ERR_VALIDATION',
-        error: 'Bad Request',
-        message: 'record 0: field "bytes_tx" must be >= 0',
-      },
-    ],
-  },
+  // Each status documents its own examples (schemas/error-responses.ts).
+  { description: 'what is wrong and where; see the README for every code' },
 );

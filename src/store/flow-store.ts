@@ -1,6 +1,10 @@
+import type { Readable } from 'node:stream';
+import type { CountsHistory } from '../counts/counts-history.js';
 import type { IdempotencyStore, IdempotencyTicket } from '../idempotency/idempotency-store.js';
+import type { HourSummary, TopGroups, TopQuery } from '../queries/flow-queries.js';
 import type { FlowRecord, FlowTotal } from '../schemas/flow.js';
 import type { WindowCounter } from '../window/window-counter.js';
+import type { StoreLimits } from './limits.js';
 
 export interface IngestOptions {
   /**
@@ -25,6 +29,10 @@ export interface FlowStore {
   flowCount(): Promise<number>;
   /** Settles every batch already submitted, then releases the store's resources. */
   close(): Promise<void>;
+  /** `GET /hours`: each hour of [from, to] that has flows, ascending, with exact sums. */
+  hourSummaries(from: number, to: number): Promise<HourSummary[]>;
+  /** `GET /flows/top`: the top groups in order and the total over all groups, from one consistent view. */
+  topFlows(query: TopQuery): Promise<TopGroups>;
 
   // Fast paths a backend may add. The routes call them when present, so the store is handed to the
   // routes as it is: a wrapper would have to forward each of them.
@@ -35,8 +43,11 @@ export interface FlowStore {
    * generic path (JSON.parse, schema validation, `ingest`). Throws like `ingest` when a total would overflow.
    */
   ingestJson?(body: Uint8Array, maxRecords: number): number | undefined;
-  /** `GET /flows`: `flowsForHour` already serialized as a JSON array. */
-  flowsForHourJson?(hour: number): Uint8Array;
+  /**
+   * `GET /flows`: `flowsForHour` already serialized as a JSON array, whole, or as a byte stream for a
+   * large hour (with its `size` when known, for Content-Length).
+   */
+  flowsForHourJson?(hour: number): Uint8Array | (Readable & { size?: number });
   /**
    * `GET /flows` page by page, for stores whose hours may not fit in memory twice. Resolves once the
    * first page is read, so a failure comes before the response starts.
@@ -70,4 +81,11 @@ export interface StoreBackend {
   observeCommits?: ObserveCommits;
   /** The circuit breaker around the database (PostgreSQL), for the metrics. */
   breakerState?: () => BreakerState;
+  /** Retention and capacity, for `/ready` and `/metrics`; unset when neither applies. */
+  limits?: StoreLimits;
+  /**
+   * The published minute counts, for `GET /counts`: a ring in memory, a table in PostgreSQL. openStore
+   * always sets it; unset (a backend a test builds by hand), `GET /counts` answers from an empty one.
+   */
+  countsHistory?: CountsHistory;
 }

@@ -22,8 +22,8 @@ function logLines(server: ServerProcess, msg: string): Record<string, unknown>[]
     .map((line) => JSON.parse(line));
 }
 
-function countsLogged(server: ServerProcess): { records: number }[] {
-  return logLines(server, 'minute counts').map((line) => line.counts as { records: number });
+function countsLogged(server: ServerProcess): { minute: string; records: number }[] {
+  return logLines(server, 'minute counts').map((line) => line.counts as { minute: string; records: number });
 }
 
 async function post(server: ServerProcess, records: unknown[]): Promise<number> {
@@ -35,12 +35,17 @@ async function post(server: ServerProcess, records: unknown[]): Promise<number> 
   return res.status;
 }
 
-/** Every window from the first to the last is on the topic, once, in order. */
-function expectConsecutiveWindows(keys: string[]): void {
+/**
+ * Every window the server published is on the topic, once, in order, on the interval's boundaries. A
+ * window may cover several intervals: when a loaded machine stalls the event loop past a boundary, the
+ * scheduler closes the window at the latest boundary (src/window/scheduler.ts) rather than invent empty ones.
+ */
+function expectPublishedWindows(keys: string[], published: string[]): void {
+  expect(keys.length).toBeGreaterThan(1);
+  expect(keys).toEqual(published);
   const times = keys.map((key) => Date.parse(key));
-  expect(times.length).toBeGreaterThan(1);
-  const expected = times.map((_, i) => new Date(times[0] + i * INTERVAL).toISOString());
-  expect(keys).toEqual(expected);
+  for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]);
+  for (const time of times) expect(time % INTERVAL).toBe(0);
 }
 
 describe.skipIf(kafkaSkipReason)('the built server publishing counts to Kafka', () => {
@@ -96,7 +101,10 @@ describe.skipIf(kafkaSkipReason)('the built server publishing counts to Kafka', 
     const messages = await readTopic(broker.brokers, env.KAFKA_TOPIC);
     expect(messages.length).toBe(countsLogged(server).length);
     const keys = messages.map((m) => m.key);
-    expectConsecutiveWindows(keys);
+    expectPublishedWindows(
+      keys,
+      countsLogged(server).map((c) => c.minute),
+    );
     expect(messages.map((m) => m.value.minute)).toEqual(keys);
     expect(messages.every((m) => m.value.instance === 'e2e-windows')).toBe(true);
     expect(messages.at(-1)?.value.partial).toBe(true);
@@ -136,9 +144,10 @@ describe.skipIf(kafkaSkipReason)('the built server publishing counts to Kafka', 
       expect(await server.stop()).toBe(0);
 
       const messages = await readTopic(broker.brokers, env.KAFKA_TOPIC);
-      const keys = messages.map((m) => m.key);
-      expectConsecutiveWindows(keys);
-      expect(messages.length).toBe(countsLogged(server).length);
+      expectPublishedWindows(
+        messages.map((m) => m.key),
+        countsLogged(server).map((c) => c.minute),
+      );
       const busy = messages.filter((m) => (m.value.records as number) > 0).map(({ value }) => value);
       expect(busy).toEqual([expect.objectContaining({ unique_flows: 2, records: 2, bytes_tx: 200, bytes_rx: 1000 })]);
     },

@@ -21,6 +21,7 @@ describe('the built server', () => {
       status: 'ready',
       store: 'up',
       sink: { kind: 'file' },
+      capacity: expect.objectContaining({ state: 'ok', flows: 0 }),
     });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MinuteCount } from '../../src/counts/minute-count.js';
 import type { CommitStats } from '../../src/store/flow-store.js';
+import { defaultBounds } from '../../src/store/memory/capacity.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { WindowCounter } from '../../src/window/window-counter.js';
 import { record, silentLogger, testConfig } from '../support/helper.js';
@@ -24,6 +25,23 @@ describe('openStore', () => {
     expect(backend.observeCommits).toBeUndefined();
     expect(backend.store.ingestJson).toBeTypeOf('function');
     await backend.store.close();
+  });
+
+  it('bounds the in-memory store by default from the heap limit, or as configured, and sets its retention', async () => {
+    const derived = await openStore({ ...testConfig, INMEMORY: true }, silentLogger);
+    const { maxFlows, maxNameBytes } = defaultBounds();
+    expect(derived.limits?.limits()).toEqual({
+      capacity: expect.objectContaining({ state: 'ok', max_flows: maxFlows, max_name_bytes: maxNameBytes }),
+      retention: undefined,
+    });
+    const set = await openStore(
+      { ...testConfig, INMEMORY: true, MAX_FLOWS: 5, MAX_NAME_BYTES: 4096, RETENTION_HOURS: 3 },
+      silentLogger,
+    );
+    expect(set.limits?.limits()).toMatchObject({
+      capacity: { max_flows: 5, max_name_bytes: 4096 },
+      retention: { retention_hours: 3 },
+    });
   });
 
   it('opens the PostgreSQL backend with its schema, keys, commit reports and cluster counter', async () => {

@@ -1,3 +1,4 @@
+import type { HourSummary, TopGroups, TopQuery } from '../../src/queries/flow-queries.js';
 import type { FlowRecord, FlowTotal } from '../../src/schemas/flow.js';
 import type { FlowStore, IngestOptions } from '../../src/store/flow-store.js';
 import { MemoryFlowStore } from '../../src/store/memory/memory-store.js';
@@ -50,6 +51,16 @@ export class ControllableStore implements FlowStore {
 
   async ping(): Promise<void> {
     this.#check();
+  }
+
+  async hourSummaries(from: number, to: number): Promise<HourSummary[]> {
+    this.#check();
+    return this.inner.hourSummaries(from, to);
+  }
+
+  async topFlows(query: TopQuery): Promise<TopGroups> {
+    this.#check();
+    return this.inner.topFlows(query);
   }
 
   flowCount(): Promise<number> {

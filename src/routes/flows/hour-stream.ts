@@ -1,13 +1,15 @@
 import { Readable } from 'node:stream';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendJsonAnswer } from '../../http/json-answer.js';
 import type { FlowTotal } from '../../schemas/flow.js';
 
 /**
  * Sends an hour read page by page (FlowStore.streamFlowsForHour) as one JSON array. Whenever the
  * response closes (sent, or the client hung up before the first page, mid-page or between pages), the
- * pages are closed, so the store releases its connection and snapshot at once.
+ * pages are closed, so the store releases its connection and snapshot at once. Compressed when asked
+ * (sendJsonAnswer).
  */
-export function sendHourPages(reply: FastifyReply, pages: AsyncIterable<FlowTotal[]>): FastifyReply {
+export function sendHourPages(request: FastifyRequest, reply: FastifyReply, pages: AsyncIterable<FlowTotal[]>) {
   const iterator = pages[Symbol.asyncIterator]();
   const close = () => {
     iterator.return?.().catch((err: unknown) => reply.log.warn({ err }, 'closing an hour read failed'));
@@ -18,7 +20,7 @@ export function sendHourPages(reply: FastifyReply, pages: AsyncIterable<FlowTota
   }
   reply.raw.once('close', close);
   // A stream bypasses the response schema's serializer (typed for arrays), so jsonArray writes the same shape.
-  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArray(iterator)));
+  return sendJsonAnswer(request, reply, Readable.from(jsonArray(iterator)));
 }
 
 /** Serializes page by page, so only one page of an hour is in memory at a time. */

@@ -70,6 +70,17 @@ export class HourTable {
     this.count = count;
   }
 
+  /** Gives every flow's names their new ids (`remap[old]`, see name-compaction.ts) and rehashes. */
+  renumber(remap: Int32Array): void {
+    const keys = this.keys;
+    for (let k = 0; k < this.count * KEY_INTS; k += KEY_INTS) {
+      keys[k] = remap[keys[k]];
+      keys[k + 1] = remap[keys[k + 1]];
+      keys[k + 2] = remap[keys[k + 2]];
+    }
+    this.#slots = rebuildSlots(this.#slots.length, this.count, this.#hashOf);
+  }
+
   readonly #hashOf = (index: number): number => {
     const k = index * KEY_INTS;
     return hash(this.keys[k], this.keys[k + 1], this.keys[k + 2]);

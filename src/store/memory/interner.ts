@@ -12,6 +12,12 @@ export const HASH_SEED = 0x811c9dc5;
 /** One FNV-1a step; the JSON scanner inlines the same formula. */
 export const hashStep = (hash: number, unit: number): number => Math.imul(hash ^ unit, 0x01000193);
 
+function hashString(value: string): number {
+  let hash = HASH_SEED;
+  for (let i = 0; i < value.length; i++) hash = hashStep(hash, value.charCodeAt(i));
+  return hash;
+}
+
 export class Interner {
   readonly #strings: string[] = [];
   #hashes = new Int32Array(64);
@@ -22,16 +28,25 @@ export class Interner {
   jsonStart = new Int32Array(65).fill(0);
 
   id(value: string): number {
-    let hash = HASH_SEED;
-    for (let i = 0; i < value.length; i++) hash = hashStep(hash, value.charCodeAt(i));
+    const hash = hashString(value);
+    const slot = this.#slotOf(value, hash);
+    const id = this.#slots[slot];
+    return id !== EMPTY ? id : this.#add(value, hash, slot, Buffer.from(JSON.stringify(value)));
+  }
+
+  /** The id of `value`, or -1 when it was never interned; adds nothing (for query filters). */
+  find(value: string): number {
+    return this.#slots[this.#slotOf(value, hashString(value))];
+  }
+
+  /** The slot holding `value`, or the empty slot where it would go. */
+  #slotOf(value: string, hash: number): number {
     let slot = hash & this.#mask;
     for (;;) {
       const id = this.#slots[slot];
-      if (id === EMPTY) break;
-      if (this.#hashes[id] === hash && this.#strings[id] === value) return id;
+      if (id === EMPTY || (this.#hashes[id] === hash && this.#strings[id] === value)) return slot;
       slot = (slot + 1) & this.#mask;
     }
-    return this.#add(value, hash, slot, Buffer.from(JSON.stringify(value)));
   }
 
   /**

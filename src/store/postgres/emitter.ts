@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { MinuteCount } from '../../counts/minute-count.js';
+import { parseExact } from '../../queries/exact-integer.js';
 import { CLOSE_SQL, COUNTS_SQL, EMITTED_SQL, PRUNE_SQL } from './count-statements.js';
 import { EMITTER_LOCK, FENCE_LOCK } from './locks.js';
 
@@ -89,8 +90,9 @@ function clusterCount(row: CountRow): MinuteCount {
     minute: new Date(Number(row.minute)).toISOString(),
     unique_flows: Number(row.unique_flows),
     records: Number(row.records),
-    bytes_tx: Number(row.bytes_tx),
-    bytes_rx: Number(row.bytes_rx),
+    // Exact: the sums are NUMERIC, and pass 2^53-1 with a few large flows.
+    bytes_tx: parseExact(row.bytes_tx),
+    bytes_rx: parseExact(row.bytes_rx),
     scope: 'cluster',
   };
 }

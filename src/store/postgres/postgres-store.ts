@@ -2,16 +2,20 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { HourSummary, TopGroups, TopQuery } from '../../queries/flow-queries.js';
 import type { FlowRecord, FlowTotal } from '../../schemas/flow.js';
 import type { CommitStats, FlowStore, IngestOptions } from '../flow-store.js';
 import { type PreparedBatch, prepareBatch } from './batch.js';
 import { unavailable } from './errors.js';
+import { PgFlowQueries } from './flow-queries.js';
 import { GroupCommitter } from './group-commit.js';
 import { GroupWriter } from './group-writer.js';
 import { type GuardOptions, StoreGuard } from './guard.js';
 import { PgIdempotencyStore } from './idempotency-keys.js';
 import { readHour } from './reader.js';
+import { PgRetention } from './retention.js';
 import { applySchema } from './schema.js';
+import { COUNT_SHARDS } from './write-statements.js';
 
 export interface PostgresStoreOptions {
   pool: pg.Pool;
@@ -28,11 +32,15 @@ export interface PostgresStoreOptions {
   idempotencyPurgeMs?: number;
   /** Retries and circuit breaker; the defaults suit production. */
   guard?: GuardOptions;
+  /** RETENTION_HOURS; unset keeps every hour. */
+  retentionHours?: number;
+  /** Time between passes deleting expired rows. */
+  retentionIntervalMs?: number;
+  /** The clock of retention and of the minute counter (tests). */
+  now?: () => number;
 }
 
 const FLOW_COUNT_SQL = 'SELECT coalesce(sum(flows), 0)::text AS n FROM flow_count_shards';
-/** Shards of the flow count (flow_count_shards): enough that concurrent writers rarely share one. */
-const COUNT_SHARDS = 64;
 
 /**
  * Totals in PostgreSQL. Concurrent batches are merged into upsert transactions (group commit), several
@@ -49,11 +57,14 @@ export class PostgresFlowStore implements FlowStore {
   readonly #committer: GroupCommitter<PreparedBatch>;
   readonly #commitListeners: ((commit: CommitStats) => void)[] = [];
   readonly #batchListeners: ((batches: readonly PreparedBatch[]) => void)[] = [];
+  readonly #queries: PgFlowQueries;
   /**
    * Idempotency-Keys, written with their batches: they hold across instances and restarts. Not part of
    * FlowStore: openPostgresBackend hands it to the app as `StoreBackend.idempotency`.
    */
   readonly idempotency: PgIdempotencyStore;
+  /** RETENTION_HOURS, when set; openPostgresBackend hands it to the app as `StoreBackend.limits`. */
+  readonly retention: PgRetention | undefined;
 
   constructor({
     pool,
@@ -65,6 +76,9 @@ export class PostgresFlowStore implements FlowStore {
     readPageSize = 5000,
     idempotencyPurgeMs = 60_000,
     guard,
+    retentionHours,
+    retentionIntervalMs,
+    now,
   }: PostgresStoreOptions) {
     this.instance = instance;
     this.#pool = pool;
@@ -89,12 +103,24 @@ export class PostgresFlowStore implements FlowStore {
       keysOf: (batch) => batch.flows.keys(),
     });
     this.idempotency = new PgIdempotencyStore(pool, log, this.guard, idempotencyPurgeMs);
+    if (retentionHours !== undefined) {
+      this.retention = new PgRetention({
+        pool,
+        log,
+        guard: this.guard,
+        hours: retentionHours,
+        intervalMs: retentionIntervalMs,
+        now,
+      });
+    }
+    this.#queries = new PgFlowQueries(pool, log, this.guard);
   }
 
   /** Creates the schema when missing (retrying while the database is still starting) and returns the store. */
   static async open(options: PostgresStoreOptions): Promise<PostgresFlowStore> {
     const store = new PostgresFlowStore(options);
     await store.guard.retrying(() => applySchema(options.pool));
+    store.retention?.start();
     return store;
   }
 
@@ -102,7 +128,10 @@ export class PostgresFlowStore implements FlowStore {
     const ticket = options.idempotency;
     // An empty batch changes nothing, but its key is still recorded, so it holds like any other.
     if (records.length === 0 && !ticket) return;
+    // No await without retention: close() relies on a batch being submitted in the same tick as ingest().
+    const newest = this.retention ? await this.retention.check(records) : undefined;
     await this.#committer.submit(prepareBatch(records, ticket), records.length);
+    if (newest !== undefined) this.retention?.committed(newest);
   }
 
   /** Each committed group, for the metrics (handed to the app as `StoreBackend.observeCommits`). */
@@ -130,6 +159,14 @@ export class PostgresFlowStore implements FlowStore {
     }
   }
 
+  hourSummaries(from: number, to: number): Promise<HourSummary[]> {
+    return this.#queries.hourSummaries(from, to);
+  }
+
+  topFlows(query: TopQuery): Promise<TopGroups> {
+    return this.#queries.topFlows(query);
+  }
+
   async ping(): Promise<void> {
     try {
       await this.guard.once(() => this.#pool.query('SELECT 1'));
@@ -150,6 +187,8 @@ export class PostgresFlowStore implements FlowStore {
 
   /** Waits for queued batches to commit (or fail), then closes the pool. */
   async close(): Promise<void> {
+    // First: waits for the retention checks in flight, whose batches are submitted right after them.
+    await this.retention?.close();
     await this.#committer.drained();
     await this.idempotency.close();
     await this.#pool.end();

@@ -88,3 +88,15 @@ CREATE TABLE IF NOT EXISTS flow_count_shards (
 INSERT INTO flow_count_shards (shard, flows)
 SELECT 0, count(*) FROM flow_totals WHERE NOT EXISTS (SELECT 1 FROM flow_count_shards)
 ON CONFLICT (shard) DO NOTHING;
+
+-- Published minute counts, for GET /counts: one row per window for the whole cluster, written by the
+-- instance that published it (a re-publication after a crash overwrites the same row). Rows older than
+-- COUNTS_RETENTION_HOURS before the newest are deleted as counts are written.
+CREATE TABLE IF NOT EXISTS flow_minute_counts (
+  minute       bigint  PRIMARY KEY, -- window start, milliseconds since the epoch
+  unique_flows bigint  NOT NULL,
+  records      bigint  NOT NULL,
+  bytes_tx     numeric NOT NULL,
+  bytes_rx     numeric NOT NULL,
+  partial      boolean NOT NULL DEFAULT false
+);

@@ -2,6 +2,9 @@ import { MAX_TOTAL } from '../../schemas/flow.js';
 
 // The statements of a write transaction (writer.ts), parameters in the order writeOnce passes them.
 
+/** Shards of the flow count (flow_count_shards): enough that concurrent writers rarely share one. */
+export const COUNT_SHARDS = 64;
+
 // The totals of a job, in one statement: the upsert, rows in the caller's key order, so that two
 // transactions locking the same rows lock them in the same order and wait for each other instead of
 // deadlocking; and the flows it created added to one shard of the flow count (see flow_count_shards),

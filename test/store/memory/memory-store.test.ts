@@ -3,9 +3,11 @@ import { MemoryFlowStore } from '../../../src/store/memory/memory-store.js';
 import { MinuteWindow } from '../../../src/window/minute-window.js';
 import { closeWindow } from '../../support/close-window.js';
 import { record } from '../../support/helper.js';
+import { flowQueriesContract } from '../flow-queries-contract.js';
 import { flowStoreContract } from '../flow-store-contract.js';
 
 flowStoreContract('in-memory store', async () => new MemoryFlowStore(new MinuteWindow()));
+flowQueriesContract('in-memory store', async () => new MemoryFlowStore(new MinuteWindow()));
 
 function newStore() {
   const window = new MinuteWindow();

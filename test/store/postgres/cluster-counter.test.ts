@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MinuteCount } from '../../../src/counts/minute-count.js';
-import { MAX_TOTAL } from '../../../src/schemas/flow.js';
 import { openPostgresBackend, type PostgresBackendOptions } from '../../../src/store/postgres/open-postgres.js';
 import { createPool } from '../../../src/store/postgres/pool.js';
 import { record, silentLogger } from '../../support/helper.js';
@@ -103,15 +102,23 @@ describe('cluster-wide minute counts', () => {
     ]);
   });
 
-  it('keeps minute byte sums exact past 2^53 on their way to the database', async () => {
-    await a.store.ingest([record({ src_app: 'big', bytes_tx: MAX_TOTAL, bytes_rx: 0 })]);
-    await a.store.ingest([record({ src_app: 'big2', bytes_tx: MAX_TOTAL, bytes_rx: 0 })]);
-    await a.store.ingest([record({ src_app: 'big3', bytes_tx: 3, bytes_rx: 0 })]);
+  it('publishes byte sums past 2^53-1 exactly, summed from every instance', async () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    await a.store.ingest([record({ src_app: 'big-1', bytes_tx: max, bytes_rx: max })]);
+    await b.store.ingest([record({ src_app: 'big-2', bytes_tx: max, bytes_rx: 4 })]);
     await a.counter.rotate(closing(T0 + 4 * MINUTE), async () => {});
-    expect(await query(url, 'SELECT bytes_tx::text FROM flow_minute_stats')).toEqual([
-      { bytes_tx: (2n * BigInt(MAX_TOTAL) + 3n).toString() },
+    const { published, publish } = collector();
+    await b.counter.rotate(closing(T0 + 4 * MINUTE), publish);
+    expect(published).toEqual([
+      {
+        minute: iso(T0 + 4 * MINUTE),
+        unique_flows: 2,
+        records: 2,
+        bytes_tx: 2n * BigInt(max),
+        bytes_rx: BigInt(max) + 4n,
+        scope: 'cluster',
+      },
     ]);
-    await b.counter.rotate(closing(T0 + 4 * MINUTE), async () => {});
   });
 
   it('at shutdown writes the open window’s share and leaves: the others count it and stop waiting', async () => {

@@ -6,6 +6,7 @@ import { PostgresFlowStore } from '../../../src/store/postgres/postgres-store.js
 import { record, silentLogger } from '../../support/helper.js';
 import { pgApp } from '../../support/pg-app.js';
 import { freshDatabase, query } from '../../support/pg-db.js';
+import { flowQueriesContract } from '../flow-queries-contract.js';
 import { flowStoreContract } from '../flow-store-contract.js';
 
 type PgApp = Awaited<ReturnType<typeof pgApp>>;
@@ -20,14 +21,16 @@ beforeAll(async () => {
 });
 
 // Each test of the contract gets empty tables, in a database of its own.
-flowStoreContract('PostgreSQL store', async () => {
+const openEmpty = async () => {
   const pool = createPool({ connectionString: contractUrl, max: 5, timeoutMs: 5000, onIdleError: () => {} });
   const store = await PostgresFlowStore.open({ pool, log: silentLogger });
   await pool.query(
     'TRUNCATE flow_totals, flow_count_shards, flow_minute_keys, flow_minute_stats, flow_commits, flow_idempotency_keys',
   );
   return store;
-});
+};
+flowStoreContract('PostgreSQL store', openEmpty);
+flowQueriesContract('PostgreSQL store', openEmpty);
 afterAll(async () => {
   await svc?.app.close();
 });
