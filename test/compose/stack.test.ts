@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../testkit/free-port.js';
 import { readmeExamples } from '../support/readme-examples.js';
 import { postUntilAcknowledged, runWriters, startReader, storedTotals, sumTotals, writerBatch } from './load.js';
 import {
