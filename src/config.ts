@@ -47,6 +47,10 @@ const ConfigSchema = Type.Object({
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
   CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 72_000 }),
+  // DATA_DIR: the in-memory store's write-ahead log and snapshots (unset: totals last as long as the process).
+  DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  SNAPSHOT_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 600_000 }),
+  SNAPSHOT_LOG_BYTES: Type.Integer({ minimum: 4096, maximum: 2 ** 40, default: 256 * 1024 * 1024 }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { INSTANCE_ID: string };

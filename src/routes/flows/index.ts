@@ -49,7 +49,7 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
       const body = request.body;
       // The write duration covers the store's work only: not a fast path that declined, nor decoding.
       let stop = metrics.storeWriteDuration.startTimer();
-      let accepted = store.ingestJson?.(body, maxBatchRecords);
+      let accepted = await store.ingestJson?.(body, maxBatchRecords, { idempotency: request.idempotency });
       if (accepted === undefined) {
         const records = decodeRecords(body);
         stop = metrics.storeWriteDuration.startTimer();

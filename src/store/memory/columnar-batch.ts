@@ -24,7 +24,7 @@ export class ColumnarBatch {
   }
 }
 
-function grown<T extends Int32Array | Float64Array>(from: T, to: T): T {
+export function grown<T extends Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }

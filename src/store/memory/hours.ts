@@ -1,7 +1,11 @@
 import { MAX_TOTAL } from '../../schemas/flow.js';
-import type { MinuteWindow } from '../../window/minute-window.js';
 import type { ColumnarBatch } from './columnar-batch.js';
 import { HourTable, KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
+
+/** Where each applied record's flow id goes: the minute window (or, with DATA_DIR, a buffer in front of it). */
+export interface FlowIdRecorder {
+  recordFlowId(id: number, bytesTx: number, bytesRx: number): void;
+}
 
 /** The in-memory totals: one HourTable per hour, and batches applied to them all or nothing. */
 export class Hours {
@@ -12,6 +16,11 @@ export class Hours {
   #recordTables: HourTable[] = [];
   #indexes = new Int32Array(1024);
   readonly #touched: HourTable[] = [];
+  /**
+   * Set by durability (durability/journal.ts) while applied batches are not on disk yet: each table they
+   * touch, with its flow count before the first of them, so that takeBack can undo them.
+   */
+  touchedSince: Map<HourTable, number> | undefined;
 
   get flowCount(): number {
     return this.#flowCount;
@@ -21,11 +30,57 @@ export class Hours {
     return this.#tables.get(hour);
   }
 
+  /** Every hour held, for a snapshot. */
+  entries(): IterableIterator<[number, HourTable]> {
+    return this.#tables.entries();
+  }
+
+  get nextFlowId(): number {
+    return this.#nextFlowId;
+  }
+
+  /** Adds an hour read back from a snapshot; its flows get fresh flow ids (they only matter within a run). */
+  restore(hour: number, table: HourTable): void {
+    for (let i = 0; i < table.count; i++) table.keys[i * KEY_INTS + 3] = this.#nextFlowId++;
+    this.#tables.set(hour, table);
+    this.#flowCount += table.count;
+  }
+
+  /**
+   * Takes back `batches`, applied since the marks in `touched` (see touchedSince): subtracts their records
+   * from the flows that existed before, then forgets the flows and hours they created and gives flow ids
+   * back from `nextFlowId` on. Tables dropped meanwhile are gone already and skipped.
+   */
+  takeBack(batches: Iterable<ColumnarBatch>, touched: Map<HourTable, number>, nextFlowId: number): void {
+    for (const batch of batches) {
+      for (let i = 0; i < batch.length; i++) {
+        const table = this.#tables.get(batch.hour[i]);
+        const before = table === undefined ? undefined : touched.get(table);
+        if (table === undefined || before === undefined) continue;
+        const index = table.find(batch.src[i], batch.dest[i], batch.vpc[i]);
+        if (index < 0 || index >= before) continue;
+        table.own();
+        const at = index * TOTAL_DOUBLES + TX;
+        table.totals[at] -= batch.tx[i];
+        table.totals[at + 1] -= batch.rx[i];
+      }
+    }
+    for (const [hour, table] of this.#tables) {
+      const before = touched.get(table);
+      if (before === undefined) continue;
+      this.#flowCount -= table.count - before;
+      table.truncate(before);
+      table.version++;
+      if (before === 0) this.#tables.delete(hour);
+    }
+    this.#nextFlowId = nextFlowId;
+  }
+
   /**
    * Adds the batch to the totals and records it in `window`; returns -1. When a total would pass
    * 2^53-1, returns that record's index instead, having applied nothing (nor created any flow or hour).
    */
-  apply(batch: ColumnarBatch, window: MinuteWindow): number {
+  apply(batch: ColumnarBatch, window: FlowIdRecorder): number {
     const n = batch.length;
     if (this.#indexes.length < n) this.#indexes = new Int32Array(n);
     const tables = this.#recordTables;
@@ -72,8 +127,10 @@ export class Hours {
         table = this.#table(hour);
         lastHour = hour;
         if (table.countAtBatchStart < 0) {
+          table.own();
           table.countAtBatchStart = table.count;
           this.#touched.push(table);
+          if (this.touchedSince && !this.touchedSince.has(table)) this.touchedSince.set(table, table.count);
         }
       }
       tables[i] = table;

@@ -1,32 +1,44 @@
 import { totalOverflow } from '../../errors.js';
 import type { FlowRecord, FlowTotal } from '../../schemas/flow.js';
-import type { MinuteWindow } from '../../window/minute-window.js';
-import type { FlowStore } from '../flow-store.js';
+import type { FlowStore, IngestOptions } from '../flow-store.js';
+import type { BatchJournal } from './batch-journal.js';
 import { ColumnarBatch } from './columnar-batch.js';
 import { writeHourJson } from './hour-json.js';
 import { HourJsonCache } from './hour-json-cache.js';
 import { KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
-import { Hours } from './hours.js';
+import { type FlowIdRecorder, Hours } from './hours.js';
 import { Interner } from './interner.js';
 import { scanFlowBatch } from './json-batch-scanner.js';
+
+/** With DATA_DIR: the tables as recovered from disk, and the journal that keeps them there. */
+export interface DurableParts {
+  names: Interner;
+  hours: Hours;
+  journal: BatchJournal;
+}
 
 /**
  * Totals in memory. Every ingest runs synchronously from decoding to the last total, so no reader
  * can run between its steps: a batch is seen whole or not at all. Each applied record is counted in
- * `window`, the minute window the scheduler closes.
+ * `window`, the minute window the scheduler closes. With `durable` (DATA_DIR), an applied batch is
+ * answered once its journal has it on disk.
  */
 export class MemoryFlowStore implements FlowStore {
-  readonly #names = new Interner();
-  readonly #hours = new Hours();
-  readonly #window: MinuteWindow;
+  readonly #names: Interner;
+  readonly #hours: Hours;
+  readonly #journal: BatchJournal | undefined;
+  readonly #window: FlowIdRecorder;
   readonly #batch = new ColumnarBatch();
   readonly #jsonCache = new HourJsonCache();
 
-  constructor(window: MinuteWindow) {
+  constructor(window: FlowIdRecorder, durable?: DurableParts) {
     this.#window = window;
+    this.#names = durable?.names ?? new Interner();
+    this.#hours = durable?.hours ?? new Hours();
+    this.#journal = durable?.journal;
   }
 
-  async ingest(records: readonly FlowRecord[]): Promise<void> {
+  async ingest(records: readonly FlowRecord[], options?: IngestOptions): Promise<void> {
     const batch = this.#batch;
     const names = this.#names;
     const namesBefore = names.size;
@@ -42,14 +54,21 @@ export class MemoryFlowStore implements FlowStore {
     }
     batch.length = records.length;
     this.#apply(batch, namesBefore);
+    await this.#journal?.applied(batch, namesBefore, options?.idempotency);
   }
 
-  /** The fast path (see FlowStore): decodes, validates and applies the bytes in one synchronous step. */
-  ingestJson(body: Uint8Array, maxRecords: number): number | undefined {
+  /**
+   * The fast path (see FlowStore): decodes, validates and applies the bytes in one synchronous step; with
+   * a journal, the count comes once the batch is on disk.
+   */
+  ingestJson(body: Uint8Array, maxRecords: number, options?: IngestOptions): number | Promise<number> | undefined {
     const namesBefore = this.#names.size;
-    if (!scanFlowBatch(body, maxRecords, this.#names, this.#batch)) return undefined;
-    this.#apply(this.#batch, namesBefore);
-    return this.#batch.length;
+    const batch = this.#batch;
+    if (!scanFlowBatch(body, maxRecords, this.#names, batch)) return undefined;
+    this.#apply(batch, namesBefore);
+    const accepted = batch.length;
+    if (!this.#journal) return accepted;
+    return this.#journal.applied(batch, namesBefore, options?.idempotency).then(() => accepted);
   }
 
   async flowsForHour(hour: number): Promise<FlowTotal[]> {
@@ -79,13 +98,17 @@ export class MemoryFlowStore implements FlowStore {
     return this.#jsonCache.get(table, () => writeHourJson(table, hour, this.#names));
   }
 
-  async ping(): Promise<void> {}
+  async ping(): Promise<void> {
+    await this.#journal?.ping();
+  }
 
   async flowCount(): Promise<number> {
     return this.#hours.flowCount;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.#journal?.close();
+  }
 
   /** Applies the batch all-or-nothing; on overflow also forgets the names interned since `namesBefore`. */
   #apply(batch: ColumnarBatch, namesBefore: number): void {

@@ -1,0 +1,196 @@
+import type { Logger } from 'pino';
+import { LogWriteFailedError } from '../../../errors.js';
+import type { IdempotencyTicket } from '../../../idempotency/idempotency-store.js';
+import type { BatchJournal } from '../batch-journal.js';
+import type { ColumnarBatch } from '../columnar-batch.js';
+import type { HourTable } from '../hour-table.js';
+import type { FlowIdRecorder, Hours } from '../hours.js';
+import type { Interner } from '../interner.js';
+import { loggedBatches } from './batch-codec.js';
+import type { DurableKeys } from './durable-keys.js';
+import { readFrameHeader } from './log-frame.js';
+import { LogBrokenError, type LogWriter } from './log-writer.js';
+import { PendingGroup } from './pending-group.js';
+
+export interface JournalParts {
+  hours: Hours;
+  names: Interner;
+  keys: DurableKeys;
+  /** Where records are counted once durable: the minute window. */
+  window: FlowIdRecorder;
+  writer: LogWriter;
+  /** LSN of the last batch on disk (0: none). */
+  lastLsn: number;
+  log: Logger;
+}
+
+/** A frame is at most about this big; past it, the group is closed and the next one started. */
+const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The write-ahead log of the in-memory store. Batches are applied in memory first (with every check),
+ * then appended to the open group; one frame is written and fsynced at a time, and everything applied
+ * meanwhile goes into the next (group commit). A request is answered when its group is durable. When a
+ * write fails, every batch not yet durable is taken back out of memory (its totals, flows, hours, names
+ * and Idempotency-Keys) and refused, in order, so what stays in memory is exactly what is on disk.
+ */
+export class Journal implements BatchJournal, FlowIdRecorder {
+  readonly #parts: JournalParts;
+  /** Oldest first; the last one is open (batches join it). */
+  #groups: PendingGroup[];
+  #durableLsn: number;
+  #flushing: Promise<void> | undefined;
+  #durableWaiters: { lsn: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** Called after each durable write, e.g. to start a snapshot when the log has grown. */
+  onDurable: () => void = () => {};
+
+  constructor(parts: JournalParts) {
+    this.#parts = parts;
+    this.#durableLsn = parts.lastLsn;
+    this.#groups = [];
+    this.#open(false);
+  }
+
+  get #openGroup(): PendingGroup {
+    return this.#groups[this.#groups.length - 1];
+  }
+
+  /** The store's minute window with DATA_DIR: held in the open group until it is durable. */
+  recordFlowId(id: number, bytesTx: number, bytesRx: number): void {
+    this.#openGroup.recordFlowId(id, bytesTx, bytesRx);
+  }
+
+  applied(batch: ColumnarBatch, namesBefore: number, ticket: IdempotencyTicket | undefined): Promise<void> {
+    if (batch.length === 0 && !ticket) return Promise.resolve();
+    const group = this.#openGroup;
+    group.frame.append(batch, this.#parts.names, namesBefore, ticket);
+    if (ticket) {
+      this.#parts.keys.record(ticket, batch.length);
+      group.keys.push(ticket.key);
+    }
+    const durable = new Promise<void>((resolve, reject) => group.waiters.push({ resolve, reject }));
+    if (group.frame.bytes > MAX_FRAME_BYTES) this.#open(false);
+    this.#flushing ??= this.#flush();
+    return durable;
+  }
+
+  /** LSN of the last batch applied (durable or not). */
+  get appliedLsn(): number {
+    return this.#openGroup.lastLsn;
+  }
+
+  /**
+   * Closes the open group at the current batch and starts the next one in a new log segment (for a
+   * snapshot taken now); returns the LSN of the last batch applied so far.
+   */
+  cut(): number {
+    const open = this.#openGroup;
+    const lastLsn = open.lastLsn;
+    if (open.frame.batches > 0) this.#open(true);
+    else open.newSegment = true;
+    return lastLsn;
+  }
+
+  /** Resolves once everything up to `lsn` is on disk; rejects if a failed write took any of it back. */
+  whenDurable(lsn: number): Promise<void> {
+    if (lsn <= this.#durableLsn) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#durableWaiters.push({ lsn, resolve, reject }));
+  }
+
+  async ping(): Promise<void> {
+    const broken = this.#parts.writer.broken;
+    if (broken) throw broken;
+  }
+
+  /** Waits until every batch applied so far is durable or refused. */
+  async drain(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+  }
+
+  #open(newSegment: boolean): void {
+    const last = this.#groups.at(-1);
+    const firstLsn = last ? last.lastLsn + 1 : this.#durableLsn + 1;
+    const group = new PendingGroup(firstLsn, this.#parts.hours.nextFlowId, this.#parts.names.size, newSegment);
+    this.#groups.push(group);
+    this.#parts.hours.touchedSince = group.touched;
+  }
+
+  async #flush(): Promise<void> {
+    // Let the requests of this event-loop turn join the first group.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      for (let group = this.#groups[0]; group.frame.batches > 0; group = this.#groups[0]) {
+        if (group === this.#openGroup) this.#open(false);
+        try {
+          const frame = group.frame.seal(group.firstLsn);
+          await this.#parts.writer.write(frame, group.firstLsn, group.lastLsn, group.newSegment);
+        } catch (err) {
+          this.#takeBack(err as Error);
+          continue;
+        }
+        this.#groups.shift();
+        this.#durableLsn = group.lastLsn;
+        group.settle(this.#parts.window);
+        this.#settleDurableWaiters();
+        this.onDurable();
+      }
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  #settleDurableWaiters(): void {
+    const waiting = this.#durableWaiters;
+    this.#durableWaiters = waiting.filter((w) => w.lsn > this.#durableLsn);
+    for (const w of waiting) if (w.lsn <= this.#durableLsn) w.resolve();
+  }
+
+  /** Takes every batch not yet durable back out of memory and refuses it with the write's error. */
+  #takeBack(cause: Error): void {
+    const groups = this.#groups;
+    const { hours, names, keys, log } = this.#parts;
+    const touched = new Map<HourTable, number>();
+    for (const group of groups)
+      for (const [table, count] of group.touched) if (!touched.has(table)) touched.set(table, count);
+    hours.takeBack(batchesOf(groups), touched, groups[0].nextFlowId);
+    names.truncate(groups[0].namesSize);
+    for (const group of groups) for (const key of group.keys) keys.forget(key);
+
+    const error = new LogWriteFailedError(describe(cause), { cause });
+    const batches = groups.reduce((sum, g) => sum + g.frame.batches, 0);
+    log.error(
+      { err: cause, batches },
+      'DATA_DIR: a log write failed; the batches not yet on disk were taken back and refused',
+    );
+    for (const group of groups) group.fail(error);
+    for (const waiter of this.#durableWaiters) waiter.reject(error);
+    this.#durableWaiters = [];
+    const newSegment = groups.some((g) => g.newSegment);
+    this.#groups = [];
+    this.#open(newSegment);
+  }
+}
+
+/** The groups' batches, decoded back from their frames one at a time (the batch object is reused). */
+function* batchesOf(groups: PendingGroup[]): Generator<ColumnarBatch> {
+  for (const group of groups) {
+    const frame = group.frame.seal(group.firstLsn);
+    const header = readFrameHeader(frame);
+    if (!header) continue;
+    for (const logged of loggedBatches(frame, header, 'pending group')) yield logged.batch;
+  }
+}
+
+/** The reason a client is told: the condition, never a path. */
+function describe(err: Error): string {
+  if (err instanceof LogBrokenError)
+    return 'the log is in an unknown state after a failed write; the service must be restarted';
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return 'no space left on the device';
+  if (code === 'EDQUOT') return 'disk quota exceeded';
+  return `I/O error${code ? ` ${code}` : ''}`;
+}

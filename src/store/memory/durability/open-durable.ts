@@ -1,0 +1,59 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../../config.js';
+import { MinuteWindow } from '../../../window/minute-window.js';
+import type { StoreBackend } from '../../flow-store.js';
+import { MemoryFlowStore } from '../memory-store.js';
+import { DurableKeys } from './durable-keys.js';
+import { Journal } from './journal.js';
+import { LogWriter } from './log-writer.js';
+import { recover } from './recovery.js';
+import { Snapshotter } from './snapshotter.js';
+
+export type DurableConfig = Pick<
+  Config,
+  'SNAPSHOT_INTERVAL_MS' | 'SNAPSHOT_LOG_BYTES' | 'IDEMPOTENCY_MAX_KEYS' | 'IDEMPOTENCY_TTL_MS'
+> & { DATA_DIR: string };
+
+/**
+ * The in-memory store kept in DATA_DIR: recovers the totals (snapshot, then log), then journals every
+ * batch and takes snapshots. Idempotency-Keys are kept with the batches, so they survive restarts too.
+ */
+export async function openDurableMemory(config: DurableConfig, log: Logger): Promise<StoreBackend> {
+  const dir = config.DATA_DIR;
+  const keys = new DurableKeys(config.IDEMPOTENCY_MAX_KEYS, config.IDEMPOTENCY_TTL_MS);
+  const recovered = await recover(dir, keys, log);
+  const { names, hours } = recovered;
+  const writer = new LogWriter(dir, recovered.log.segments, recovered.log.handle);
+  // A crash between a snapshot and the removal of the segments it covers leaves them behind.
+  await writer.deleteUpTo(recovered.snapshotLsn);
+  const window = new MinuteWindow();
+  const journal = new Journal({ hours, names, keys, window, writer, lastLsn: recovered.log.lastLsn, log });
+  const snapshots = new Snapshotter({
+    dir,
+    hours,
+    names,
+    keys,
+    journal,
+    writer,
+    log,
+    lastLsn: recovered.snapshotLsn,
+    intervalMs: config.SNAPSHOT_INTERVAL_MS,
+    logBytes: config.SNAPSHOT_LOG_BYTES,
+  });
+  journal.onDurable = () => snapshots.onDurable();
+  snapshots.start();
+  const store = new MemoryFlowStore(journal, {
+    names,
+    hours,
+    journal: {
+      applied: (batch, namesBefore, ticket) => journal.applied(batch, namesBefore, ticket),
+      ping: () => journal.ping(),
+      close: async () => {
+        await journal.drain();
+        await snapshots.stop();
+        await writer.close();
+      },
+    },
+  });
+  return { store, counter: window, idempotency: keys };
+}

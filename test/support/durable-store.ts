@@ -1,0 +1,35 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { StoreBackend } from '../../src/store/flow-store.js';
+import { type DurableConfig, openDurableMemory } from '../../src/store/memory/durability/open-durable.js';
+
+/** A fresh directory for DATA_DIR under the system's temporary directory (a real disk). */
+export const freshDataDir = () => mkdtemp(join(tmpdir(), 'flows-data-'));
+
+/** Log lines of a store under test, kept for assertions. */
+export function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+/** The in-memory store over `dir`, with test-sized snapshot triggers unless given. */
+export function openDurable(
+  dir: string,
+  options: Partial<DurableConfig> & { logger?: pino.Logger } = {},
+): Promise<StoreBackend> {
+  const { logger = pino({ level: 'silent' }), ...config } = options;
+  return openDurableMemory(
+    {
+      DATA_DIR: dir,
+      SNAPSHOT_INTERVAL_MS: 3_600_000,
+      SNAPSHOT_LOG_BYTES: 2 ** 40,
+      IDEMPOTENCY_MAX_KEYS: 1000,
+      IDEMPOTENCY_TTL_MS: 3_600_000,
+      ...config,
+    },
+    logger,
+  );
+}
