@@ -3,6 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../testkit/free-port.js';
 import { freshDataDir } from '../support/durable-store.js';
 import { record } from '../support/helper.js';
 import { batch, checkBatches, countOf, type Outcome, startLoad, waitFor } from '../support/load.js';
@@ -118,6 +119,32 @@ describe('DATA_DIR, the real process', () => {
       ),
     );
     expect(result.stdout).not.toMatch(/flow aggregation ready/);
+  });
+
+  it('says DATA_DIR is ignored when the PostgreSQL store is chosen', async () => {
+    const port = await freePort();
+    const result = await run(process.execPath, ['dist/server.js'], {
+      env: {
+        PATH: process.env.PATH,
+        INMEMORY: 'false',
+        DATA_DIR: await freshDataDir(),
+        DATABASE_URL: `postgres://nobody@127.0.0.1:${port}/none`,
+        PG_TIMEOUT_MS: '100',
+        PORT: '0',
+      },
+    }).catch((err) => err);
+    expect(result.code).toBe(1);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        msg: 'DATA_DIR is ignored: the PostgreSQL store (INMEMORY=false) keeps its own data',
+      }),
+    );
+    expect(lines.at(-1)).toMatchObject({ level: 60, msg: 'could not open the PostgreSQL store (DATABASE_URL)' });
   });
 
   it.skipIf(tmpfsSkipReason)(

@@ -18,7 +18,7 @@ export class Hours {
   readonly #touched: HourTable[] = [];
   /**
    * Set by durability (durability/journal.ts) while applied batches are not on disk yet: each table they
-   * touch, with its flow count before the first of them, so that takeBack can undo them.
+   * touch, with its flow count before the first of them, so that they can be taken back (truncateTo).
    */
   touchedSince: Map<HourTable, number> | undefined;
 
@@ -47,24 +47,11 @@ export class Hours {
   }
 
   /**
-   * Takes back `batches`, applied since the marks in `touched` (see touchedSince): subtracts their records
-   * from the flows that existed before, then forgets the flows and hours they created and gives flow ids
-   * back from `nextFlowId` on. Tables dropped meanwhile are gone already and skipped.
+   * Forgets the flows and hours created since the marks in `touched` (see touchedSince; durability takes
+   * their totals back first) and hands out flow ids from `nextFlowId` on again. Tables dropped meanwhile are
+   * gone already and skipped.
    */
-  takeBack(batches: Iterable<ColumnarBatch>, touched: Map<HourTable, number>, nextFlowId: number): void {
-    for (const batch of batches) {
-      for (let i = 0; i < batch.length; i++) {
-        const table = this.#tables.get(batch.hour[i]);
-        const before = table === undefined ? undefined : touched.get(table);
-        if (table === undefined || before === undefined) continue;
-        const index = table.find(batch.src[i], batch.dest[i], batch.vpc[i]);
-        if (index < 0 || index >= before) continue;
-        table.own();
-        const at = index * TOTAL_DOUBLES + TX;
-        table.totals[at] -= batch.tx[i];
-        table.totals[at + 1] -= batch.rx[i];
-      }
-    }
+  truncateTo(touched: Map<HourTable, number>, nextFlowId: number): void {
     for (const [hour, table] of this.#tables) {
       const before = touched.get(table);
       if (before === undefined) continue;

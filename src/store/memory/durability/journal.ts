@@ -3,14 +3,12 @@ import { LogWriteFailedError } from '../../../errors.js';
 import type { IdempotencyTicket } from '../../../idempotency/idempotency-store.js';
 import type { BatchJournal } from '../batch-journal.js';
 import type { ColumnarBatch } from '../columnar-batch.js';
-import type { HourTable } from '../hour-table.js';
 import type { FlowIdRecorder, Hours } from '../hours.js';
 import type { Interner } from '../interner.js';
-import { loggedBatches } from './batch-codec.js';
 import type { DurableKeys } from './durable-keys.js';
-import { readFrameHeader } from './log-frame.js';
-import { LogBrokenError, type LogWriter } from './log-writer.js';
+import type { LogWriter } from './log-writer.js';
 import { PendingGroup } from './pending-group.js';
+import { failureReason, takeBack } from './take-back.js';
 
 export interface JournalParts {
   hours: Hours;
@@ -153,14 +151,8 @@ export class Journal implements BatchJournal, FlowIdRecorder {
   #takeBack(cause: Error): void {
     const groups = this.#groups;
     const { hours, names, keys, log } = this.#parts;
-    const touched = new Map<HourTable, number>();
-    for (const group of groups)
-      for (const [table, count] of group.touched) if (!touched.has(table)) touched.set(table, count);
-    hours.takeBack(batchesOf(groups), touched, groups[0].nextFlowId);
-    names.truncate(groups[0].namesSize);
-    for (const group of groups) for (const key of group.keys) keys.forget(key);
-
-    const error = new LogWriteFailedError(describe(cause), { cause });
+    takeBack(groups, hours, names, keys);
+    const error = new LogWriteFailedError(failureReason(cause), { cause });
     const batches = groups.reduce((sum, g) => sum + g.frame.batches, 0);
     log.error(
       { err: cause, batches },
@@ -173,24 +165,4 @@ export class Journal implements BatchJournal, FlowIdRecorder {
     this.#groups = [];
     this.#open(newSegment);
   }
-}
-
-/** The groups' batches, decoded back from their frames one at a time (the batch object is reused). */
-function* batchesOf(groups: PendingGroup[]): Generator<ColumnarBatch> {
-  for (const group of groups) {
-    const frame = group.frame.seal(group.firstLsn);
-    const header = readFrameHeader(frame);
-    if (!header) continue;
-    for (const logged of loggedBatches(frame, header, 'pending group')) yield logged.batch;
-  }
-}
-
-/** The reason a client is told: the condition, never a path. */
-function describe(err: Error): string {
-  if (err instanceof LogBrokenError)
-    return 'the log is in an unknown state after a failed write; the service must be restarted';
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC') return 'no space left on the device';
-  if (code === 'EDQUOT') return 'disk quota exceeded';
-  return `I/O error${code ? ` ${code}` : ''}`;
 }

@@ -14,6 +14,7 @@ import {
   readSectionHeader,
   SECTION_HEADER_BYTES,
   Section,
+  type SectionHeader,
 } from './snapshot-format.js';
 
 export interface LoadedSnapshot {
@@ -26,59 +27,72 @@ export interface LoadedSnapshot {
  * verified; anything that does not add up throws DataDirError naming the file, the place and the fix.
  */
 export async function readSnapshotFile(path: string, names: Interner, hours: Hours): Promise<LoadedSnapshot> {
-  const corrupt = (what: string) =>
-    new DataDirError(
-      `DATA_DIR: snapshot ${basename(path)} is corrupt (${what}); refusing to start, since starting without it would lose its totals. Restore DATA_DIR from a backup.`,
-    );
   const handle = await open(path, 'r');
   try {
-    const size = (await handle.stat()).size;
-    const header = readFileHeader(await readBytes(handle, FILE_HEADER_BYTES, 0));
-    if (typeof header === 'string') throw corrupt(header);
-    let keys: KeyRow[] = [];
-    let at = FILE_HEADER_BYTES;
-    for (let index = 0; ; index++) {
-      const where = `section ${index} at byte ${at}`;
-      const raw = await readBytes(handle, SECTION_HEADER_BYTES, at);
-      if (raw.length < SECTION_HEADER_BYTES) throw corrupt(`the file ends before ${where}`);
-      const section = readSectionHeader(raw);
-      const { kind, count, payloadBytes } = section;
-      if (!Number.isSafeInteger(payloadBytes) || payloadBytes < 0 || at + SECTION_HEADER_BYTES + payloadBytes > size) {
-        throw corrupt(`${where} runs past the end of the file`);
-      }
-      at += SECTION_HEADER_BYTES;
-      const check = (payloadCrc: number) => {
-        if (crc32(raw.subarray(8), payloadCrc) !== section.crc) throw corrupt(`${where}: checksum mismatch`);
-      };
-      if (kind === Section.END) {
-        check(0);
-        if (count !== index || index !== header.sections - 1 || at !== size) throw corrupt(`${where}: bad end marker`);
-        return { lsn: header.lsn, keys };
-      }
-      if ((kind === Section.NAMES) !== (index === 0)) throw corrupt(`${where}: names must come first, once`);
-      if (kind === Section.HOUR) {
-        if (payloadBytes !== count * FLOW_BYTES) throw corrupt(`${where}: ${payloadBytes} bytes for ${count} flows`);
-        const flows = new ArrayBuffer(HourTable.bufferBytes(count));
-        const bytes = new Uint8Array(flows, 0, payloadBytes);
-        await readFully(handle, bytes, at);
-        check(crc32(bytes));
-        const problem = checkFlows(section.hour, flows, count, names.size, hours);
-        if (problem) throw corrupt(`${where}: ${problem}`);
-        hours.restore(section.hour, HourTable.fromFlows(flows, count));
-      } else if (kind === Section.NAMES || kind === Section.KEYS) {
-        const payload = await readBytes(handle, payloadBytes, at);
-        check(crc32(payload));
-        if (kind === Section.KEYS) keys = JSON.parse(payload.toString('utf8')) as KeyRow[];
-        else {
-          const problem = restoreNames(payload, count, names);
-          if (problem) throw corrupt(`${where}: ${problem}`);
-        }
-      } else throw corrupt(`${where}: unknown kind ${kind}`);
-      at += payloadBytes;
-    }
+    const result = await readSections(handle, names, hours);
+    if (typeof result !== 'string') return result;
+    throw new DataDirError(
+      `DATA_DIR: snapshot ${basename(path)} is corrupt (${result}); refusing to start, since starting without it would lose its totals. Restore DATA_DIR from a backup.`,
+    );
   } finally {
     await handle.close();
   }
+}
+
+/** The snapshot's LSN and keys, having restored its names and hours; or what is wrong with the file. */
+async function readSections(handle: FileHandle, names: Interner, hours: Hours): Promise<LoadedSnapshot | string> {
+  const size = (await handle.stat()).size;
+  const header = readFileHeader(await readBytes(handle, FILE_HEADER_BYTES, 0));
+  if (typeof header === 'string') return header;
+  let keys: KeyRow[] = [];
+  let at = FILE_HEADER_BYTES;
+  for (let index = 0; ; index++) {
+    const where = `section ${index} at byte ${at}`;
+    const raw = await readBytes(handle, SECTION_HEADER_BYTES, at);
+    if (raw.length < SECTION_HEADER_BYTES) return `the file ends before ${where}`;
+    const section = readSectionHeader(raw);
+    const { kind, count, payloadBytes } = section;
+    at += SECTION_HEADER_BYTES;
+    if (!Number.isSafeInteger(payloadBytes) || payloadBytes < 0 || at + payloadBytes > size) {
+      return `${where} runs past the end of the file`;
+    }
+    // The section's CRC covers its payload, then the rest of its header.
+    const checksum = (payloadCrc: number) =>
+      crc32(raw.subarray(8), payloadCrc) === section.crc ? undefined : 'checksum mismatch';
+    let problem: string | undefined;
+    if (kind === Section.END) {
+      problem =
+        checksum(0) ?? (count === index && index === header.sections - 1 && at === size ? undefined : 'bad end marker');
+      if (!problem) return { lsn: header.lsn, keys };
+    } else if ((kind === Section.NAMES) !== (index === 0)) problem = 'names must come first, once';
+    else if (kind === Section.HOUR) problem = await readHour(handle, at, section, checksum, names, hours);
+    else if (kind === Section.NAMES || kind === Section.KEYS) {
+      const payload = await readBytes(handle, payloadBytes, at);
+      problem = checksum(crc32(payload));
+      if (!problem && kind === Section.NAMES) problem = restoreNames(payload, count, names);
+      if (!problem && kind === Section.KEYS) keys = JSON.parse(payload.toString('utf8')) as KeyRow[];
+    } else problem = `unknown kind ${kind}`;
+    if (problem) return `${where}: ${problem}`;
+    at += payloadBytes;
+  }
+}
+
+/** Reads an hour straight into its table's buffer and adds it to `hours`; or says what is wrong with it. */
+async function readHour(
+  handle: FileHandle,
+  at: number,
+  { hour, count, payloadBytes }: SectionHeader,
+  checksum: (payloadCrc: number) => string | undefined,
+  names: Interner,
+  hours: Hours,
+): Promise<string | undefined> {
+  if (payloadBytes !== count * FLOW_BYTES) return `${payloadBytes} bytes for ${count} flows`;
+  const flows = new ArrayBuffer(HourTable.bufferBytes(count));
+  const bytes = new Uint8Array(flows, 0, payloadBytes);
+  await readFully(handle, bytes, at);
+  const problem = checksum(crc32(bytes)) ?? checkFlows(hour, flows, count, names.size, hours);
+  if (!problem) hours.restore(hour, HourTable.fromFlows(flows, count));
+  return problem;
 }
 
 async function readBytes(handle: FileHandle, length: number, position: number): Promise<Buffer> {
