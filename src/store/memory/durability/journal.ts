@@ -41,6 +41,8 @@ export class Journal implements BatchJournal, FlowIdRecorder {
   #durableWaiters: { lsn: number; resolve: () => void; reject: (err: Error) => void }[] = [];
   /** Called after each durable write, e.g. to start a snapshot when the log has grown. */
   onDurable: () => void = () => {};
+  /** Called by close once every batch is settled, e.g. to take a last snapshot and close the files. */
+  onClose: () => Promise<void> = async () => {};
 
   constructor(parts: JournalParts) {
     this.#parts = parts;
@@ -107,6 +109,7 @@ export class Journal implements BatchJournal, FlowIdRecorder {
 
   async close(): Promise<void> {
     await this.drain();
+    await this.onClose();
   }
 
   #open(newSegment: boolean): void {

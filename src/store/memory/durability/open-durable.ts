@@ -41,19 +41,11 @@ export async function openDurableMemory(config: DurableConfig, log: Logger): Pro
     logBytes: config.SNAPSHOT_LOG_BYTES,
   });
   journal.onDurable = () => snapshots.onDurable();
+  journal.onClose = async () => {
+    await snapshots.stop();
+    await writer.close();
+  };
   snapshots.start();
-  const store = new MemoryFlowStore(journal, {
-    names,
-    hours,
-    journal: {
-      applied: (batch, namesBefore, ticket) => journal.applied(batch, namesBefore, ticket),
-      ping: () => journal.ping(),
-      close: async () => {
-        await journal.drain();
-        await snapshots.stop();
-        await writer.close();
-      },
-    },
-  });
+  const store = new MemoryFlowStore(journal, { names, hours, journal });
   return { store, counter: window, idempotency: keys };
 }
