@@ -111,7 +111,11 @@ async function restarts(flows: number): Promise<Row[]> {
   });
   return [
     restart('from the snapshot (after SIGTERM)', fromSnapshot.ms, 'reads the snapshot, no log'),
-    restart('replaying the whole log (kill -9, no snapshot yet)', fromLog.ms, `${(logBytes / 2 ** 20).toFixed(0)} MiB of log`),
+    restart(
+      'replaying the whole log (kill -9, no snapshot yet)',
+      fromLog.ms,
+      `${(logBytes / 2 ** 20).toFixed(0)} MiB of log`,
+    ),
     disk('snapshot', snapshotBytes),
     disk('log (1000-record batches)', logBytes),
   ];
