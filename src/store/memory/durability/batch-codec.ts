@@ -23,9 +23,19 @@ const columns = (batch: ColumnarBatch) => [batch.src, batch.dest, batch.vpc, bat
 
 /** The batches of the next frame, encoded as they are applied; `seal` makes the frame. */
 export class FrameBuilder {
-  #bytes = Buffer.allocUnsafe(64 * 1024);
+  #bytes: Buffer;
   #length = FRAME_HEADER_BYTES;
   batches = 0;
+
+  /** `reuse`: the buffer of a frame already written, so that groups do not allocate (and grow) one each. */
+  constructor(reuse?: Buffer) {
+    this.#bytes = reuse ?? Buffer.allocUnsafe(64 * 1024);
+  }
+
+  /** The buffer, for the next builder once this frame is written. */
+  get buffer(): Buffer {
+    return this.#bytes;
+  }
 
   get bytes(): number {
     return this.#length;

@@ -39,6 +39,8 @@ export class Journal implements BatchJournal, FlowIdRecorder {
   #durableLsn: number;
   #flushing: Promise<void> | undefined;
   #durableWaiters: { lsn: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** The frame buffer of the last group written, for the next group to fill. */
+  #spare: Buffer | undefined;
   /** Called after each durable write, e.g. to start a snapshot when the log has grown. */
   onDurable: () => void = () => {};
   /** Called by close once every batch is settled, e.g. to take a last snapshot and close the files. */
@@ -115,9 +117,11 @@ export class Journal implements BatchJournal, FlowIdRecorder {
   #open(newSegment: boolean): void {
     const last = this.#groups.at(-1);
     const firstLsn = last ? last.lastLsn + 1 : this.#durableLsn + 1;
-    const group = new PendingGroup(firstLsn, this.#parts.hours.nextFlowId, this.#parts.names.size, newSegment);
+    const { hours, names } = this.#parts;
+    const group = new PendingGroup(firstLsn, hours.nextFlowId, names.size, newSegment, this.#spare);
+    this.#spare = undefined;
     this.#groups.push(group);
-    this.#parts.hours.touchedSince = group.touched;
+    hours.touchedSince = group.touched;
   }
 
   async #flush(): Promise<void> {
@@ -134,6 +138,7 @@ export class Journal implements BatchJournal, FlowIdRecorder {
           continue;
         }
         this.#groups.shift();
+        this.#spare = group.frame.buffer;
         this.#durableLsn = group.lastLsn;
         group.settle(this.#parts.window);
         this.#settleDurableWaiters();

@@ -10,7 +10,7 @@ import { FrameBuilder } from './batch-codec.js';
  * `namesSize`) and their Idempotency-Keys.
  */
 export class PendingGroup implements FlowIdRecorder {
-  readonly frame = new FrameBuilder();
+  readonly frame: FrameBuilder;
   /** Each table the group touched, with its flow count before the group (see Hours.touchedSince). */
   readonly touched = new Map<HourTable, number>();
   readonly keys: string[] = [];
@@ -25,7 +25,8 @@ export class PendingGroup implements FlowIdRecorder {
   #rx = new Float64Array(1024);
   #recorded = 0;
 
-  constructor(firstLsn: number, nextFlowId: number, namesSize: number, newSegment: boolean) {
+  constructor(firstLsn: number, nextFlowId: number, namesSize: number, newSegment: boolean, buffer?: Buffer) {
+    this.frame = new FrameBuilder(buffer);
     this.firstLsn = firstLsn;
     this.nextFlowId = nextFlowId;
     this.namesSize = namesSize;
