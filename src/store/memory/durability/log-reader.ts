@@ -27,13 +27,51 @@ export async function replayLog(
   apply: (batch: LoggedBatch) => void,
   log: Logger,
 ): Promise<ReplayedLog> {
+  const replay = new Replay(afterLsn, apply, log);
   const segments: Segment[] = [];
-  let lastLsn: number | undefined;
   let handle: FileHandle | undefined;
-  for (const [index, firstLsn] of segmentLsns.entries()) {
-    const name = segmentName(firstLsn);
+  try {
+    for (const [index, firstLsn] of segmentLsns.entries()) {
+      await handle?.close();
+      const path = join(dir, segmentName(firstLsn));
+      handle = await open(path, 'r+');
+      const bytes = await replay.segment(handle, firstLsn, index === segmentLsns.length - 1);
+      if (bytes > 0) segments.push({ firstLsn, lastLsn: replay.lastLsn, bytes });
+      else {
+        // Nothing intact in it: a segment created by a write that never completed. Its name would be taken next.
+        await handle.close();
+        handle = undefined;
+        await unlink(path);
+      }
+    }
+  } catch (err) {
     await handle?.close();
-    handle = await open(join(dir, name), 'r+');
+    throw err;
+  }
+  return { segments, handle, lastLsn: replay.lastLsn };
+}
+
+class Replay {
+  readonly #afterLsn: number;
+  readonly #apply: (batch: LoggedBatch) => void;
+  readonly #log: Logger;
+  /** The last LSN read; undefined until the first frame. */
+  #lastRead: number | undefined;
+
+  constructor(afterLsn: number, apply: (batch: LoggedBatch) => void, log: Logger) {
+    this.#afterLsn = afterLsn;
+    this.#apply = apply;
+    this.#log = log;
+  }
+
+  /** The last batch in the log so far, or the snapshot's when the log holds none after it. */
+  get lastLsn(): number {
+    return Math.max(this.#lastRead ?? this.#afterLsn, this.#afterLsn);
+  }
+
+  /** Replays the segment named `firstLsn`; returns its intact bytes (after cutting off a torn end). */
+  async segment(handle: FileHandle, firstLsn: number, last: boolean): Promise<number> {
+    const name = segmentName(firstLsn);
     const size = (await handle.stat()).size;
     const corrupt = (at: number, what: string) =>
       new DataDirError(
@@ -43,44 +81,40 @@ export async function replayLog(
     while (at < size) {
       const frame = await readFrame(handle, at, size);
       if (!frame) {
-        if (index < segmentLsns.length - 1 || (await intactFrameAfter(handle, at + 1, size))) {
+        if (!last || (await intactFrameAfter(handle, at + 1, size))) {
           throw corrupt(at, 'a damaged record with intact records after it');
         }
-        log.warn(
+        this.#log.warn(
           { segment: name, offset: at, droppedBytes: size - at },
           'DATA_DIR: dropped a torn record at the end of the log (a write cut short by a crash; it was never acknowledged)',
         );
         await handle.truncate(at);
         await handle.datasync();
-        break;
+        return at;
       }
-      const header = readFrameHeader(frame);
-      if (!header) throw corrupt(at, 'unreadable header');
-      const problem = continuityProblem(
-        header.firstLsn,
-        at === 0 ? firstLsn : undefined,
-        lastLsn ?? afterLsn,
-        lastLsn === undefined,
-      );
+      const problem = this.#frame(frame, at === 0 ? firstLsn : undefined, `${name} at byte ${at}`);
       if (problem) throw corrupt(at, problem);
-      try {
-        for (const batch of loggedBatches(frame, header, `${name} at byte ${at}`))
-          if (batch.lsn > afterLsn) apply(batch);
-      } catch (err) {
-        throw err instanceof DataDirError ? err : corrupt(at, (err as Error).message);
-      }
-      lastLsn = header.firstLsn + header.batches - 1;
       at += frame.length;
     }
-    if (at > 0) segments.push({ firstLsn, lastLsn: lastLsn ?? afterLsn, bytes: at });
-    else {
-      // Nothing intact in it: a segment created by a write that never completed. Its name would be taken next.
-      await handle.close();
-      handle = undefined;
-      await unlink(join(dir, name));
-    }
+    return at;
   }
-  return { segments, handle, lastLsn: Math.max(lastLsn ?? afterLsn, afterLsn) };
+
+  /** Applies the batches of an intact frame; or says what is wrong with it. */
+  #frame(frame: Buffer, named: number | undefined, where: string): string | undefined {
+    const header = readFrameHeader(frame);
+    if (!header) return 'unreadable header';
+    const first = this.#lastRead === undefined;
+    const problem = continuityProblem(header.firstLsn, named, this.#lastRead ?? this.#afterLsn, first);
+    if (problem) return problem;
+    try {
+      for (const batch of loggedBatches(frame, header, where)) if (batch.lsn > this.#afterLsn) this.#apply(batch);
+    } catch (err) {
+      if (err instanceof DataDirError) throw err;
+      return (err as Error).message;
+    }
+    this.#lastRead = header.firstLsn + header.batches - 1;
+    return undefined;
+  }
 }
 
 /**
