@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterEach } from 'vitest';
 import type { StoreBackend } from '../../src/store/flow-store.js';
 import { type DurableConfig, openDurableMemory } from '../../src/store/memory/durability/open-durable.js';
 
@@ -32,4 +33,20 @@ export function openDurable(
     },
     logger,
   );
+}
+
+/**
+ * `openDurable` for tests that leave stores open, as a crash would: what a test opened is closed after it,
+ * which only releases the files (the test is over).
+ */
+export function durableStores(): (dir: string, options?: Parameters<typeof openDurable>[1]) => Promise<StoreBackend> {
+  const opened: StoreBackend[] = [];
+  afterEach(async () => {
+    for (const backend of opened.splice(0)) await backend.store.close().catch(() => {});
+  });
+  return async (dir, options) => {
+    const backend = await openDurable(dir, options);
+    opened.push(backend);
+    return backend;
+  };
 }

@@ -1,3 +1,6 @@
+import type { FlowRecord } from '../../schemas/flow.js';
+import type { Interner } from './interner.js';
+
 /**
  * A decoded batch as parallel typed arrays of interned name ids and numbers, reused from batch to
  * batch so that decoding a request allocates nothing per record.
@@ -10,6 +13,21 @@ export class ColumnarBatch {
   hour = new Int32Array(1024);
   tx = new Float64Array(1024);
   rx = new Float64Array(1024);
+
+  /** Holds `records` (already validated), their names interned in `names`. */
+  fill(records: readonly FlowRecord[], names: Interner): void {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      this.ensure(i);
+      this.src[i] = names.id(r.src_app);
+      this.dest[i] = names.id(r.dest_app);
+      this.vpc[i] = names.id(r.vpc_id);
+      this.hour[i] = r.hour;
+      this.tx[i] = r.bytes_tx;
+      this.rx[i] = r.bytes_rx;
+    }
+    this.length = records.length;
+  }
 
   /** Makes room for record `index`. */
   ensure(index: number): void {

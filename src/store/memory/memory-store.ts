@@ -40,19 +40,8 @@ export class MemoryFlowStore implements FlowStore {
 
   async ingest(records: readonly FlowRecord[], options?: IngestOptions): Promise<void> {
     const batch = this.#batch;
-    const names = this.#names;
-    const namesBefore = names.size;
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      batch.ensure(i);
-      batch.src[i] = names.id(r.src_app);
-      batch.dest[i] = names.id(r.dest_app);
-      batch.vpc[i] = names.id(r.vpc_id);
-      batch.hour[i] = r.hour;
-      batch.tx[i] = r.bytes_tx;
-      batch.rx[i] = r.bytes_rx;
-    }
-    batch.length = records.length;
+    const namesBefore = this.#names.size;
+    batch.fill(records, this.#names);
     this.#apply(batch, namesBefore);
     await this.#journal?.applied(batch, namesBefore, options?.idempotency);
   }

@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../../../src/schemas/flow.js';
-import type { FlowStore, StoreBackend } from '../../../../src/store/flow-store.js';
+import type { FlowStore } from '../../../../src/store/flow-store.js';
 import type { MinuteWindow } from '../../../../src/window/minute-window.js';
 import { closeWindow } from '../../../support/close-window.js';
-import { capturingLogger, freshDataDir, openDurable } from '../../../support/durable-store.js';
+import { capturingLogger, durableStores, freshDataDir, openDurable } from '../../../support/durable-store.js';
 import { record, seededRandom } from '../../../support/helper.js';
 import { waitFor } from '../../../support/load.js';
 import { flowStoreContract } from '../../flow-store-contract.js';
@@ -38,16 +38,7 @@ function randomBatches(seed: number, count: number): FlowRecord[][] {
 }
 const HOURS = [100, 101, 102, 103, 104, 105];
 
-const opened: StoreBackend[] = [];
-async function open(dir: string, options: Parameters<typeof openDurable>[1] = {}) {
-  const backend = await openDurable(dir, options);
-  opened.push(backend);
-  return backend;
-}
-afterEach(async () => {
-  // Stores a test "crashed" are left as they were; closing them here only releases their files.
-  for (const backend of opened.splice(0)) await backend.store.close().catch(() => {});
-});
+const open = durableStores();
 
 describe('in-memory store with DATA_DIR: restarts', () => {
   it('after a graceful close holds the same totals, from one snapshot and no log', async () => {
@@ -56,7 +47,6 @@ describe('in-memory store with DATA_DIR: restarts', () => {
     for (const batch of randomBatches(1, 30)) await first.store.ingest(batch);
     const before = await contents(first.store, HOURS);
     await first.store.close();
-    opened.splice(0);
     expect(await readdir(dir)).toEqual([expect.stringMatching(/^snapshot-\d{16}\.snap$/)]);
 
     const { logger, lines } = capturingLogger();

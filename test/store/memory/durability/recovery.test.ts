@@ -1,20 +1,12 @@
 import { readdir, readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StoreBackend } from '../../../../src/store/flow-store.js';
 import { FRAME_HEADER_BYTES, readFrameHeader } from '../../../../src/store/memory/durability/log-frame.js';
-import { capturingLogger, freshDataDir, openDurable } from '../../../support/durable-store.js';
+import { capturingLogger, durableStores, freshDataDir } from '../../../support/durable-store.js';
 import { record } from '../../../support/helper.js';
 
-const opened: StoreBackend[] = [];
-async function open(dir: string, options: Parameters<typeof openDurable>[1] = {}) {
-  const backend = await openDurable(dir, options);
-  opened.push(backend);
-  return backend;
-}
-afterEach(async () => {
-  for (const backend of opened.splice(0)) await backend.store.close().catch(() => {});
-});
+const open = durableStores();
 
 /** A data directory whose one log segment holds three frames, one batch each (hours 1, 2, 3); and its path. */
 async function threeFrames(): Promise<{ dir: string; segment: string; frames: number[]; size: number }> {

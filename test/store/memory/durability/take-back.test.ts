@@ -42,16 +42,7 @@ function tables() {
 
 function columnar(records: FlowRecord[], names: Interner): ColumnarBatch {
   const batch = new ColumnarBatch();
-  records.forEach((r, i) => {
-    batch.ensure(i);
-    batch.src[i] = names.id(r.src_app);
-    batch.dest[i] = names.id(r.dest_app);
-    batch.vpc[i] = names.id(r.vpc_id);
-    batch.hour[i] = r.hour;
-    batch.tx[i] = r.bytes_tx;
-    batch.rx[i] = r.bytes_rx;
-  });
-  batch.length = records.length;
+  batch.fill(records, names);
   return batch;
 }
 
