@@ -27,12 +27,12 @@ export class FrameBuilder {
   #length = FRAME_HEADER_BYTES;
   batches = 0;
 
-  /** `reuse`: the buffer of a frame already written, so that groups do not allocate (and grow) one each. */
-  constructor(reuse?: Buffer) {
-    this.#bytes = reuse ?? Buffer.allocUnsafe(64 * 1024);
+  /** Builds in `bytes`, growing it when needed (a buffer handed on from a frame already written). */
+  constructor(bytes: Buffer) {
+    this.#bytes = bytes;
   }
 
-  /** The buffer, for the next builder once this frame is written. */
+  /** The buffer as grown, for the next builder once this frame is written. */
   get buffer(): Buffer {
     return this.#bytes;
   }

@@ -7,7 +7,7 @@ import type { FlowIdRecorder, Hours } from '../hours.js';
 import type { Interner } from '../interner.js';
 import type { DurableKeys } from './durable-keys.js';
 import type { LogWriter } from './log-writer.js';
-import { PendingGroup } from './pending-group.js';
+import { type GroupBuffers, PendingGroup } from './pending-group.js';
 import { failureReason, takeBack } from './take-back.js';
 
 export interface JournalParts {
@@ -39,8 +39,8 @@ export class Journal implements BatchJournal, FlowIdRecorder {
   #durableLsn: number;
   #flushing: Promise<void> | undefined;
   #durableWaiters: { lsn: number; resolve: () => void; reject: (err: Error) => void }[] = [];
-  /** The frame buffer of the last group written, for the next group to fill. */
-  #spare: Buffer | undefined;
+  /** The buffers of the last group written, for the next group to fill. */
+  #spare: GroupBuffers | undefined;
   /** Called after each durable write, e.g. to start a snapshot when the log has grown. */
   onDurable: () => void = () => {};
   /** Called by close once every batch is settled, e.g. to take a last snapshot and close the files. */
@@ -138,7 +138,7 @@ export class Journal implements BatchJournal, FlowIdRecorder {
           continue;
         }
         this.#groups.shift();
-        this.#spare = group.frame.buffer;
+        this.#spare = group.buffers;
         this.#durableLsn = group.lastLsn;
         group.settle(this.#parts.window);
         this.#settleDurableWaiters();

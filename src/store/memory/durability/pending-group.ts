@@ -3,6 +3,14 @@ import type { HourTable } from '../hour-table.js';
 import type { FlowIdRecorder } from '../hours.js';
 import { FrameBuilder } from './batch-codec.js';
 
+/** What a group fills. A group that was written hands them on to a later one, so groups allocate nothing. */
+export class GroupBuffers {
+  frame: Buffer = Buffer.allocUnsafe(64 * 1024);
+  flowIds = new Int32Array(1024);
+  tx = new Float64Array(1024);
+  rx = new Float64Array(1024);
+}
+
 /**
  * Batches applied in memory and waiting to be written together as one frame (group commit), with what it
  * takes to answer them (their waiters), to count them in the minute window once they are durable, and to
@@ -20,13 +28,18 @@ export class PendingGroup implements FlowIdRecorder {
   readonly namesSize: number;
   /** The frame goes to a new log segment (one was asked for by a snapshot). */
   newSegment: boolean;
-  #flowIds = new Int32Array(1024);
-  #tx = new Float64Array(1024);
-  #rx = new Float64Array(1024);
+  readonly #buffers: GroupBuffers;
   #recorded = 0;
 
-  constructor(firstLsn: number, nextFlowId: number, namesSize: number, newSegment: boolean, buffer?: Buffer) {
-    this.frame = new FrameBuilder(buffer);
+  constructor(
+    firstLsn: number,
+    nextFlowId: number,
+    namesSize: number,
+    newSegment: boolean,
+    buffers = new GroupBuffers(),
+  ) {
+    this.#buffers = buffers;
+    this.frame = new FrameBuilder(buffers.frame);
     this.firstLsn = firstLsn;
     this.nextFlowId = nextFlowId;
     this.namesSize = namesSize;
@@ -37,22 +50,30 @@ export class PendingGroup implements FlowIdRecorder {
     return this.firstLsn + this.frame.batches - 1;
   }
 
+  /** The buffers, as grown by this group, for a later one once this one is written. */
+  get buffers(): GroupBuffers {
+    this.#buffers.frame = this.frame.buffer;
+    return this.#buffers;
+  }
+
   /** Held back from the minute window until the group is durable: a batch taken back was never accepted. */
   recordFlowId(id: number, bytesTx: number, bytesRx: number): void {
     const at = this.#recorded++;
-    if (at === this.#flowIds.length) {
-      this.#flowIds = grown(this.#flowIds, new Int32Array(at * 2));
-      this.#tx = grown(this.#tx, new Float64Array(at * 2));
-      this.#rx = grown(this.#rx, new Float64Array(at * 2));
+    const b = this.#buffers;
+    if (at === b.flowIds.length) {
+      b.flowIds = grown(b.flowIds, new Int32Array(at * 2));
+      b.tx = grown(b.tx, new Float64Array(at * 2));
+      b.rx = grown(b.rx, new Float64Array(at * 2));
     }
-    this.#flowIds[at] = id;
-    this.#tx[at] = bytesTx;
-    this.#rx[at] = bytesRx;
+    b.flowIds[at] = id;
+    b.tx[at] = bytesTx;
+    b.rx[at] = bytesRx;
   }
 
   /** The group is on disk: counts its records in `window` and answers its requests. */
   settle(window: FlowIdRecorder): void {
-    for (let i = 0; i < this.#recorded; i++) window.recordFlowId(this.#flowIds[i], this.#tx[i], this.#rx[i]);
+    const { flowIds, tx, rx } = this.#buffers;
+    for (let i = 0; i < this.#recorded; i++) window.recordFlowId(flowIds[i], tx[i], rx[i]);
     for (const waiter of this.waiters) waiter.resolve();
   }
 
