@@ -8,7 +8,8 @@ import type { ColumnarBatch } from './columnar-batch.js';
 export interface BatchJournal {
   /**
    * `batch` has just been applied; names from `namesBefore` on were interned by it. Reads it before
-   * returning (the store reuses it for the next batch). Resolves once it is on disk. Rejects (with a 5xx error for the client) after taking it back out of memory when it cannot be.
+   * returning (the store reuses it for the next batch). Resolves once it is on disk; when it cannot be,
+   * takes it back out of memory and rejects with a 5xx error for the client.
    */
   applied(batch: ColumnarBatch, namesBefore: number, ticket: IdempotencyTicket | undefined): Promise<void>;
   /** Rejects while batches cannot be made durable (readiness). */
