@@ -7,9 +7,8 @@ import { FRAME_HEADER_BYTES, FRAME_MAGIC, frameIsIntact, readFrameHeader } from 
 import type { Segment } from './log-writer.js';
 
 export interface ReplayedLog {
-  /** The segments kept, with their intact bytes; the last one is open in `handle`. */
+  /** The segments kept, with their intact bytes. */
   segments: Segment[];
-  handle: FileHandle | undefined;
   /** LSN of the last batch in the log, or `afterLsn` when it holds none after it. */
   lastLsn: number;
 }
@@ -29,26 +28,20 @@ export async function replayLog(
 ): Promise<ReplayedLog> {
   const replay = new Replay(afterLsn, apply, log);
   const segments: Segment[] = [];
-  let handle: FileHandle | undefined;
-  try {
-    for (const [index, firstLsn] of segmentLsns.entries()) {
-      await handle?.close();
-      const path = join(dir, segmentName(firstLsn));
-      handle = await open(path, 'r+');
-      const bytes = await replay.segment(handle, firstLsn, index === segmentLsns.length - 1);
-      if (bytes > 0) segments.push({ firstLsn, lastLsn: replay.lastLsn, bytes });
-      else {
-        // Nothing intact in it: a segment created by a write that never completed. Its name would be taken next.
-        await handle.close();
-        handle = undefined;
-        await unlink(path);
-      }
+  for (const [index, firstLsn] of segmentLsns.entries()) {
+    const path = join(dir, segmentName(firstLsn));
+    const handle = await open(path, 'r+');
+    let bytes: number;
+    try {
+      bytes = await replay.segment(handle, firstLsn, index === segmentLsns.length - 1);
+    } finally {
+      await handle.close();
     }
-  } catch (err) {
-    await handle?.close();
-    throw err;
+    if (bytes > 0) segments.push({ firstLsn, lastLsn: replay.lastLsn, bytes });
+    // Nothing intact in it: a segment created by a write that never completed. Its name would be taken next.
+    else await unlink(path);
   }
-  return { segments, handle, lastLsn: replay.lastLsn };
+  return { segments, lastLsn: replay.lastLsn };
 }
 
 class Replay {

@@ -23,7 +23,7 @@ export async function openDurableMemory(config: DurableConfig, log: Logger): Pro
   const keys = new DurableKeys(config.IDEMPOTENCY_MAX_KEYS, config.IDEMPOTENCY_TTL_MS);
   const recovered = await recover(dir, keys, log);
   const { names, hours } = recovered;
-  const writer = new LogWriter(dir, recovered.log.segments, recovered.log.handle);
+  const writer = await LogWriter.open(dir, recovered.log.segments);
   // A crash between a snapshot and the removal of the segments it covers leaves them behind.
   await writer.deleteUpTo(recovered.snapshotLsn);
   const window = new MinuteWindow();
