@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +28,11 @@ const NO_WINDOW = { recordFlowId() {} };
  * Idempotency-Keys go to `keys`. Throws DataDirError when what is on disk cannot be trusted.
  */
 export async function recover(dir: string, keys: DurableKeys, log: Logger): Promise<Recovered> {
-  if (endianness() !== 'LE')
+  if (endianness() !== 'LE') {
     throw new DataDirError('DATA_DIR needs a little-endian machine (its files are little-endian)');
+  }
+  // Without it the log writes would return before the data is on disk.
+  if (!constants.O_DSYNC) throw new DataDirError('DATA_DIR needs O_DSYNC writes (Linux, macOS)');
   await mkdir(dir, { recursive: true });
   const started = performance.now();
   const files = (await readdir(dir)).map(parseDataFileName).filter((f) => f !== undefined);
