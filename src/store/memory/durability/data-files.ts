@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 const DIGITS = 16;
 const NAME = /^(wal|snapshot)-(\d{16})\.(log|snap|tmp)$/;
 
-export type DataFileKind = 'segment' | 'snapshot' | 'partial-snapshot';
+type DataFileKind = 'segment' | 'snapshot' | 'partial-snapshot';
 
 export const segmentName = (firstLsn: number) => `wal-${String(firstLsn).padStart(DIGITS, '0')}.log`;
 export const snapshotName = (lsn: number) => `snapshot-${String(lsn).padStart(DIGITS, '0')}.snap`;

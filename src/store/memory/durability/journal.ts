@@ -27,8 +27,8 @@ const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /**
  * The write-ahead log of the in-memory store. Batches are applied in memory first (with every check),
- * then appended to the open group; one frame is written and fsynced at a time, and everything applied
- * meanwhile goes into the next (group commit). A request is answered when its group is durable. When a
+ * then appended to the open group; one frame is written (durably: O_DSYNC) at a time, and everything
+ * applied meanwhile goes into the next (group commit). A request is answered when its group is durable. When a
  * write fails, every batch not yet durable is taken back out of memory (its totals, flows, hours, names
  * and Idempotency-Keys) and refused, in order, so what stays in memory is exactly what is on disk.
  */
