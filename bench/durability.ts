@@ -48,7 +48,7 @@ async function ingest(seconds: number, smoke: boolean): Promise<Row> {
     service: best.durable,
     floor: best.volatile,
     target: '>= 0.7',
-    note: `floor: the same service without DATA_DIR; each batch is answered after its group commit (write + fdatasync); the disk after the runs: ${disk}`,
+    note: `floor: the same service without DATA_DIR; each batch is answered after its group commit (one O_DSYNC write); the disk after the runs: ${disk}`,
   };
 }
 
