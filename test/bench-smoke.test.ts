@@ -16,11 +16,12 @@ describe('benchmarks (smoke)', () => {
       ['--import', 'tsx', 'bench/run.ts', '--smoke', '--out', out],
       { timeout: 230_000, maxBuffer: 10 * 1024 * 1024 },
     );
-    for (const scenario of ['(a)', '(b)', '(c)', '(d)', '(e)', '(g)']) expect(stdout).toContain(`${scenario} `);
+    for (const scenario of ['(a)', '(b)', '(c)', '(d)', '(e)', '(g)', '(h)']) expect(stdout).toContain(`${scenario} `);
     const table = await readFile(out, 'utf8');
     expect(table).toMatch(/\| \(a\) \| 1000-record batches/);
     expect(table).toMatch(/\| \(e\) \| bytes per flow/);
     expect(table).toMatch(/\| \(g\) \| top-10 by src_app/);
+    expect(table).toMatch(/\| \(h\) \| restart with 10k flows, from the snapshot/);
     expect(table).toContain('npm run bench:persistent');
   });
 

@@ -49,7 +49,10 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
       const body = request.body;
       // The write duration covers the store's work only: not a fast path that declined, nor decoding.
       let stop = metrics.storeWriteDuration.startTimer();
-      let accepted = store.ingestJson?.(body, maxBatchRecords);
+      const options = request.idempotency ? { idempotency: request.idempotency } : undefined;
+      const fast = store.ingestJson?.(body, maxBatchRecords, options);
+      // Only a store that waits for the disk answers with a promise; the others cost no extra turn.
+      let accepted = fast instanceof Promise ? await fast : fast;
       if (accepted === undefined) {
         const records = decodeRecords(body);
         stop = metrics.storeWriteDuration.startTimer();
