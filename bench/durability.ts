@@ -8,7 +8,7 @@ import type { BenchOptions, Row } from './lib/report.js';
 import { isMain, runMain } from './lib/report.js';
 
 /**
- * (h) DATA_DIR (write-ahead log and snapshots) on the machine's own disk, under the system temporary
+ * (i) DATA_DIR (write-ahead log and snapshots) on the machine's own disk, under the system temporary
  * directory: ingest against the same service without it, restart times, and disk bytes per flow.
  */
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
@@ -42,7 +42,7 @@ async function ingest(seconds: number, smoke: boolean): Promise<Row> {
     await Promise.all([durable.stop(), volatile.stop()]);
   }
   return {
-    scenario: '(h)',
+    scenario: '(i)',
     measure: '1000-record batches, 32 connections, DATA_DIR set',
     unit: 'records/s',
     service: best.durable,
@@ -92,7 +92,7 @@ async function restarts(flows: number): Promise<Row[]> {
   const empty = await timedStart({ DATA_DIR: dataDir() });
   await empty.server.stop();
   const restart = (how: string, ms: number, note: string): Row => ({
-    scenario: '(h)',
+    scenario: '(i)',
     measure: `restart with ${label} flows, ${how}`,
     unit: 'ms',
     service: ms,
@@ -101,7 +101,7 @@ async function restarts(flows: number): Promise<Row[]> {
     note: `floor: start with an empty DATA_DIR; ${note}`,
   });
   const disk = (what: string, bytes: number): Row => ({
-    scenario: '(h)',
+    scenario: '(i)',
     measure: `disk per flow, ${label} flows, ${what}`,
     unit: 'bytes/flow',
     service: bytes / flows,

@@ -12,10 +12,13 @@ import { isMain, runMain } from './lib/report.js';
  * from sending the request to the last byte of the answer; autocannon gives requests/s.
  * "warm": the hour is read again and again, unchanged. "after a write": each GET follows a one-record
  * POST to that hour, so the service must serialize afresh (its cache of recent answers is stale).
+ * "gzip": the same GETs with `Accept-Encoding: gzip`, against the same GET uncompressed as the floor
+ * (on loopback the bytes saved cost nothing, so this shows compression's price, not its gain).
  */
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
   const sizes = smoke ? [1000, 10_000] : [10_000, 100_000, 1_000_000];
-  const service = await startService();
+  // No load shedding: on a shared machine a stalled second would turn a measurement into a 503.
+  const service = await startService({ SHED_MAX_EVENT_LOOP_DELAY_MS: '0' });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const rows: Row[] = [];
   try {
@@ -27,10 +30,13 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
       if (array.length !== flows) throw new Error(`hour ${hour} holds ${array.length} flows, not ${flows}`);
       const floor = stringifyLatency(array, seconds);
       const warm = await timeRequests(seconds, () => getBody(agent, service.base + path));
+      const warmGzip = await timeRequests(seconds, () => getBody(agent, service.base + path, GZIP));
       const throughput = await load({
         url: service.base,
         connections: 4,
-        seconds,
+        // Long enough for each connection to finish two answers: four answers of a big hour stream side
+        // by side and finish together, so a run shorter than that can end with none complete.
+        seconds: Math.max(seconds, Math.ceil((8 * warm.p50) / 1000)),
         requests: [{ method: 'GET', path }],
       });
       const { src_app, dest_app, vpc_id } = flow(0);
@@ -40,6 +46,16 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
         () => getBody(agent, service.base + path),
         () => post(service.base, oneRecord),
       );
+      const coldGzip = await timeRequests(
+        seconds,
+        () => getBody(agent, service.base + path, GZIP),
+        () => post(service.base, oneRecord),
+      );
+      const [plainBytes, gzipBytes] = [
+        await getBody(agent, service.base + path),
+        await getBody(agent, service.base + path, GZIP),
+      ];
+      const sizes = `${formatBytes(plainBytes)} sent uncompressed, ${formatBytes(gzipBytes)} gzip`;
       const label = flows >= 1e6 ? `${flows / 1e6}M` : `${flows / 1e3}k`;
       const floorNote = `floor p99 ${floor.p99.toFixed(1)} ms`;
       rows.push(
@@ -61,6 +77,24 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
           target: '',
           note: `p99 ${cold.p99.toFixed(1)} ms, ${floorNote}`,
         },
+        {
+          scenario: '(c)',
+          measure: `GET p50, ${label} flows, warm, gzip vs uncompressed`,
+          unit: 'ms',
+          service: warmGzip.p50,
+          floor: warm.p50,
+          target: '',
+          note: `p99 ${warmGzip.p99.toFixed(1)} ms; ${sizes}`,
+        },
+        {
+          scenario: '(c)',
+          measure: `GET p50, ${label} flows, after a write, gzip vs uncompressed`,
+          unit: 'ms',
+          service: coldGzip.p50,
+          floor: cold.p50,
+          target: '',
+          note: `p99 ${coldGzip.p99.toFixed(1)} ms`,
+        },
       );
     }
   } finally {
@@ -73,8 +107,8 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
 /** Times `request` over `seconds` (at least 5 times), running `before` untimed ahead of each. */
 export async function timeRequests(
   seconds: number,
-  request: () => Promise<void>,
-  before?: () => Promise<void>,
+  request: () => Promise<unknown>,
+  before?: () => Promise<unknown>,
 ): Promise<{ p50: number; p99: number }> {
   await request(); // warm-up
   const times: number[] = [];
@@ -90,15 +124,30 @@ export async function timeRequests(
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-function getBody(agent: Agent, url: string): Promise<void> {
+const GZIP = { 'accept-encoding': 'gzip' };
+
+/** Reads the whole answer as sent (not decompressed); resolves with the bytes received. */
+function getBody(agent: Agent, url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    get(url, { agent }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`GET ${url}: ${res.statusCode}`));
-      res.on('data', () => {});
-      res.on('end', resolve);
+    get(url, { agent, headers }, (res) => {
+      if (res.statusCode !== 200) {
+        res.setEncoding('utf8');
+        res.on('data', (text) => reject(new Error(`GET ${url}: ${res.statusCode} ${text}`)));
+        return;
+      }
+      const encoding = res.headers['content-encoding'] ?? 'identity';
+      if (encoding !== (headers['accept-encoding'] ?? 'identity')) reject(new Error(`GET ${url}: ${encoding} answer`));
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      res.on('end', () => resolve(bytes));
       res.on('error', reject);
     }).on('error', reject);
   });
 }
+
+const formatBytes = (bytes: number) =>
+  bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(0)} kB`;
 
 if (isMain(import.meta.url)) await runMain(run);

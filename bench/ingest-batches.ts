@@ -30,13 +30,15 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
 /**
  * Measures the service and a floor in turns (service, floor, service, floor...) and keeps each one's
  * best run, so a neighbour's burst of CPU on this shared machine does not decide the ratio.
+ * `serviceEnv` configures the service (e.g. API keys); the floor is always the same script.
  */
 export async function alternate(
   rounds: number,
   floorScript: string,
   measure: (base: string, onMeasure: () => void) => Promise<{ rate: number; requests: number }>,
+  serviceEnv: Record<string, string> = {},
 ): Promise<Alternated> {
-  const service = await startService();
+  const service = await startService(serviceEnv);
   const floor = await startFloor(floorScript);
   try {
     const best: Alternated = { service: 0, floor: 0, serviceCpuUs: undefined, floorCpuUs: undefined };

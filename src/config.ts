@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
+import type { ErrorObject } from 'ajv';
 import envSchema from 'env-schema';
 import { type Static, Type } from 'typebox';
+import { describeRule } from './schemas/rule-wording.js';
 
 const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
@@ -77,10 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       INSTANCE_ID: parsed.INSTANCE_ID ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`,
     };
   } catch (err) {
-    const [first] = (err as { errors?: { instancePath: string; message?: string; params: Record<string, unknown> }[] })
-      .errors ?? [{ instancePath: '', message: (err as Error).message, params: {} }];
-    const allowed = first.params.allowedValues ? ` (${(first.params.allowedValues as string[]).join(', ')})` : '';
-    throw new ConfigError(`invalid configuration: ${first.instancePath.slice(1)} ${first.message}${allowed}`);
+    const first = (err as { errors?: ErrorObject[] }).errors?.[0];
+    if (!first) throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+    throw new ConfigError(`invalid configuration: ${first.instancePath.slice(1)} ${describeRule(first)}`);
   }
   // Node checks headers against the whole-request deadline, so a larger header deadline would never apply.
   if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {

@@ -28,16 +28,25 @@ export function totalOverflow(flow?: FlowKey): Error {
 }
 export const ValidationError = createError<[string]>('FLOWS_ERR_VALIDATION', '%s', 400);
 export const NotFoundError = createError<[string]>('FLOWS_ERR_NOT_FOUND', '%s', 404);
+/** A known path asked with another method; the handler sends `Allow` with the methods it has. */
+export const MethodNotAllowedError = createError<[method: string, path: string, allowed: string]>(
+  'FLOWS_ERR_METHOD_NOT_ALLOWED',
+  '%s is not allowed on %s; use %s',
+  405,
+);
 export const InternalError = createError('FLOWS_ERR_INTERNAL', 'internal server error', 500);
 export const TooManyRecordsError = createError<[number]>(
   'FLOWS_ERR_TOO_MANY_RECORDS',
   'batch has more than %d records; split it into smaller batches',
   413,
 );
-/** The store cannot be reached; the client should retry after Retry-After. The cause is logged, never sent. */
+/**
+ * The store cannot be reached; the client should retry after Retry-After. The cause is logged, never sent.
+ * Said of reads too, so the message makes no claim about writes (the README does: none was applied).
+ */
 export const StoreUnavailableError = createError<[reason: string, options?: { cause: unknown }]>(
   'FLOWS_ERR_STORE_UNAVAILABLE',
-  'the flow store is unavailable (%s); nothing was applied, retry later',
+  'the flow store is unavailable (%s); retry later',
   503,
   withHeaders(STORE_RETRY_AFTER),
 );
@@ -49,10 +58,13 @@ export const RateLimitedError = createError<[string]>(
   'rate limit exceeded, retry in %s',
   429,
 );
-export const OverloadedError = createError(
+export const OverloadedError = createError('FLOWS_ERR_OVERLOADED', 'the service is overloaded; retry later', 503);
+/** Too many large answers are held for slow readers at once (the in-memory store's snapshot bound). */
+export const AnswersBusyError = createError(
   'FLOWS_ERR_OVERLOADED',
-  'the service is overloaded; nothing was applied, retry later',
+  'too many large answers are being sent to slow readers; retry later',
   503,
+  withHeaders({ 'retry-after': '5' }),
 );
 export const IdempotencyKeyInvalidError = createError(
   'FLOWS_ERR_IDEMPOTENCY_KEY_INVALID',

@@ -54,7 +54,15 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   await app.close();
 });
 
-await app.listen({ port: config.PORT, host: config.HOST });
+try {
+  await app.listen({ port: config.PORT, host: config.HOST });
+} catch (err) {
+  // Nothing was served, so nothing is published: the scheduler has not started, and stopping it is a no-op.
+  log.fatal({ err }, `could not listen on ${config.HOST}:${config.PORT}`);
+  await app.close();
+  process.exit(1);
+}
+// Only now: a process that never served must not publish a (partial) minute.
 scheduler.start();
 log.info(
   {

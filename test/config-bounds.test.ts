@@ -19,7 +19,7 @@ describe('retention and bounds configuration', () => {
 
   it.each([
     [{ RETENTION_HOURS: '-1' }, 'invalid configuration: RETENTION_HOURS must be >= 0'],
-    [{ RETENTION_HOURS: '1.5' }, 'invalid configuration: RETENTION_HOURS must be integer'],
+    [{ RETENTION_HOURS: '1.5' }, 'invalid configuration: RETENTION_HOURS must be an integer'],
     [{ MAX_FLOWS: '0' }, 'invalid configuration: MAX_FLOWS must be >= 1'],
     [{ MAX_FLOWS: '2000000000' }, 'invalid configuration: MAX_FLOWS must be <= 1000000000'],
     [{ MAX_NAME_BYTES: '10' }, 'invalid configuration: MAX_NAME_BYTES must be >= 1024'],

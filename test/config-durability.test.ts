@@ -15,7 +15,7 @@ describe('configuration of DATA_DIR', () => {
 
   it.each([
     [{ SNAPSHOT_INTERVAL_MS: '50' }, 'invalid configuration: SNAPSHOT_INTERVAL_MS must be >= 100'],
-    [{ SNAPSHOT_INTERVAL_MS: 'hourly' }, 'invalid configuration: SNAPSHOT_INTERVAL_MS must be integer'],
+    [{ SNAPSHOT_INTERVAL_MS: 'hourly' }, 'invalid configuration: SNAPSHOT_INTERVAL_MS must be an integer'],
     [{ SNAPSHOT_LOG_BYTES: '1024' }, 'invalid configuration: SNAPSHOT_LOG_BYTES must be >= 4096'],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

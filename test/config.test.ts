@@ -30,15 +30,15 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ INMEMORY: 'maybe' }, 'invalid configuration: INMEMORY must be boolean'],
-    [{ PORT: 'abc' }, 'invalid configuration: PORT must be integer'],
+    [{ INMEMORY: 'maybe' }, 'invalid configuration: INMEMORY must be true or false'],
+    [{ PORT: 'abc' }, 'invalid configuration: PORT must be an integer'],
     [{ PORT: '70000' }, 'invalid configuration: PORT must be <= 65535'],
-    [{ ROTATION_INTERVAL_MS: '1.5' }, 'invalid configuration: ROTATION_INTERVAL_MS must be integer'],
+    [{ ROTATION_INTERVAL_MS: '1.5' }, 'invalid configuration: ROTATION_INTERVAL_MS must be an integer'],
     [{ ROTATION_INTERVAL_MS: '0' }, 'invalid configuration: ROTATION_INTERVAL_MS must be >= 10'],
     [{ MAX_BATCH_RECORDS: '0' }, 'invalid configuration: MAX_BATCH_RECORDS must be >= 1'],
     [
       { LOG_LEVEL: 'loud' },
-      'invalid configuration: LOG_LEVEL must be equal to one of the allowed values (fatal, error, warn, info, debug, trace, silent)',
+      'invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
     ],
   ])('rejects %j with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));

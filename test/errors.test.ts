@@ -11,8 +11,7 @@ describe('error catalogue', () => {
       code: 'FLOWS_ERR_STORE_UNAVAILABLE',
       statusCode: 503,
       headers: { 'retry-after': '2' },
-      message:
-        'the flow store is unavailable (the database cannot be reached while reading flows); nothing was applied, retry later',
+      message: 'the flow store is unavailable (the database cannot be reached while reading flows); retry later',
     });
     expect(err.cause).toBe(cause);
     expect(err).toBeInstanceOf(Error);

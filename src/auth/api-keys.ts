@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
@@ -58,8 +58,9 @@ export class ApiKeys {
   }
 }
 
+// One-shot: no Hash object per request.
 function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }
 
 function splitList(value: string | undefined): string[] {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
-import { parseCount } from '../counts/minute-count.js';
+import { countJson, parseCount } from '../counts/minute-count.js';
 import { createKafka } from '../kafka/client.js';
 import { formatCount } from './format-count.js';
 import { RepeatFilter } from './repeat-filter.js';
@@ -62,8 +62,9 @@ const config = readConfig();
 // stdout carries the counts only; logs go to stderr.
 const log = pino({ level: config.LOG_LEVEL }, pino.destination(2));
 const topic = args.values.topic ?? config.KAFKA_TOPIC;
+const brokers = args.values.brokers ?? config.KAFKA_BROKERS ?? 'localhost:9094';
 const kafka = createKafka({
-  brokers: args.values.brokers ?? config.KAFKA_BROKERS ?? 'localhost:9094',
+  brokers,
   clientId: 'flow-counts-cli',
   requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
   log,
@@ -91,22 +92,40 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ err }) => {
   await consumer.disconnect();
 });
 
-await consumer.connect();
-await consumer.subscribe({ topic, fromBeginning: args.values['from-beginning'] });
-await consumer.run({
-  // Commit after every count: a restart resumes right after the last line printed.
-  autoCommitThreshold: 1,
-  eachMessage: async ({ message, partition }) => {
-    const count = message.value === null ? undefined : parseCount(message.value.toString('utf8'), 'unknown');
-    if (!count) {
-      log.warn({ partition, offset: message.offset }, 'message is not a flow count; skipped');
-      return;
-    }
-    if (repeats.isRepeat(count.minute, count.instance)) {
-      log.debug({ minute: count.minute, instance: count.instance }, 'repeated count dropped');
-      return;
-    }
-    process.stdout.write(`${json ? JSON.stringify(count) : formatCount(count)}\n`);
-  },
-});
+/** kafkajs wraps the failure that ended its retries; the innermost message is the one that says what happened. */
+function rootCause(err: unknown): string {
+  let cause = err as Error & { cause?: unknown };
+  while (cause.cause instanceof Error) cause = cause.cause;
+  return cause.message;
+}
+
+async function watch(): Promise<void> {
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: args.values['from-beginning'] });
+  await consumer.run({
+    // Commit after every count: a restart resumes right after the last line printed.
+    autoCommitThreshold: 1,
+    eachMessage: async ({ message, partition }) => {
+      const count = message.value === null ? undefined : parseCount(message.value.toString('utf8'), 'unknown');
+      if (!count) {
+        log.warn({ partition, offset: message.offset }, 'message is not a flow count; skipped');
+        return;
+      }
+      if (repeats.isRepeat(count.minute, count.instance)) {
+        log.debug({ minute: count.minute, instance: count.instance }, 'repeated count dropped');
+        return;
+      }
+      process.stdout.write(`${json ? countJson(count) : formatCount(count)}\n`);
+    },
+  });
+}
+
+try {
+  await watch();
+} catch (err) {
+  // A person at a terminal: one line that says what failed, not a stack (LOG_LEVEL=debug shows kafkajs' detail).
+  process.stderr.write(`cannot read counts from Kafka at ${brokers}: ${rootCause(err)}\n`);
+  await consumer.disconnect().catch(() => {});
+  process.exit(1);
+}
 log.info({ topic, group: args.values.group }, 'watching flow counts');

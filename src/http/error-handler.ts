@@ -1,8 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { MethodNotAllowedError } from '../errors.js';
+import { trackAllowedMethods } from './allowed-methods.js';
 
-/** Client mistakes keep their message; unexpected failures are logged and answered without internals. */
+/**
+ * Client mistakes keep their message; unexpected failures are logged and answered without internals.
+ * Call before any route is added: a known path asked with the wrong method is a 405, not a 404.
+ */
 export function registerErrorHandlers(app: FastifyInstance): void {
+  const allowedMethods = trackAllowedMethods(app);
   app.setErrorHandler((err: FastifyError & { headers?: Record<string, string> }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     const ours = typeof err.code === 'string' && err.code.startsWith('FLOWS_ERR_');
@@ -28,12 +34,18 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allow = allowedMethods(path);
+    if (allow) {
+      reply.header('allow', allow);
+      throw new MethodNotAllowedError(request.method, path, allow);
+    }
+    return reply.code(404).send({
       statusCode: 404,
       code: 'FLOWS_ERR_NOT_FOUND',
       error: STATUS_CODES[404],
-      message: `no route ${request.method} ${request.url.split('?')[0]}`,
-    }),
-  );
+      message: `no route ${request.method} ${path}`,
+    });
+  });
 }

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { CountsHistory } from '../counts/counts-history.js';
 import { ValidationError } from '../errors.js';
 import { CountsAnswer, CountsQuery, ISO_TIME } from '../schemas/counts.js';
-import { ErrorBody } from '../schemas/flow.js';
+import { queryErrors } from './query-errors.js';
 
 export interface CountsRouteOptions {
   history: CountsHistory;
@@ -21,8 +21,12 @@ const countsRoute: FastifyPluginAsyncTypebox<CountsRouteOptions> = async (app, {
       config: { scope: 'query' },
       schema: {
         summary: 'Published minute counts of a range of time (default: the last hour)',
+        tags: ['queries'],
         querystring: CountsQuery,
-        response: { 200: CountsAnswer, '4xx': ErrorBody, '5xx': ErrorBody },
+        response: {
+          200: CountsAnswer,
+          ...queryErrors('query parameter "since" must be before "until"', 'reading minute counts'),
+        },
       },
     },
     async (request) => {

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
-import { ErrorBody } from '../schemas/flow.js';
 import { HoursAnswer, HoursQuery } from '../schemas/queries.js';
 import type { FlowStore } from '../store/flow-store.js';
 import { checkHourRange } from './hour-range.js';
+import { queryErrors } from './query-errors.js';
 
 /** `GET /hours`: flows and byte totals per hour of a range, for a chart of traffic per hour. */
 const hoursRoute: FastifyPluginAsyncTypebox<{ store: FlowStore }> = async (app, { store }) => {
@@ -13,8 +13,12 @@ const hoursRoute: FastifyPluginAsyncTypebox<{ store: FlowStore }> = async (app, 
       config: { scope: 'query' },
       schema: {
         summary: 'Flows and byte totals per hour of a range',
+        tags: ['queries'],
         querystring: HoursQuery,
-        response: { 200: HoursAnswer, '4xx': ErrorBody, '5xx': ErrorBody },
+        response: {
+          200: HoursAnswer,
+          ...queryErrors('query parameter "from_hour" (5) must be <= "to_hour" (4)', 'summing hours'),
+        },
       },
     },
     async (request) => {

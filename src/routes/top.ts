@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import { NAME_DIMENSIONS, otherGroups, type TopQuery as StoreTopQuery } from '../queries/flow-queries.js';
-import { ErrorBody } from '../schemas/flow.js';
 import { TOP_DEFAULTS, TopAnswer, TopQuery } from '../schemas/queries.js';
 import type { FlowStore } from '../store/flow-store.js';
 import { checkHourRange } from './hour-range.js';
+import { queryErrors } from './query-errors.js';
 
 /** `GET /flows/top`: the top groups of a range by a metric, with the rest as one row and the total. */
 const topRoute: FastifyPluginAsyncTypebox<{ store: FlowStore }> = async (app, { store }) => {
@@ -14,8 +14,12 @@ const topRoute: FastifyPluginAsyncTypebox<{ store: FlowStore }> = async (app, { 
       config: { scope: 'query' },
       schema: {
         summary: 'Top groups (talkers) of a range of hours, with an "other" row and the total',
+        tags: ['queries'],
         querystring: TopQuery,
-        response: { 200: TopAnswer, '4xx': ErrorBody, '5xx': ErrorBody },
+        response: {
+          200: TopAnswer,
+          ...queryErrors('query parameter "by" must be one of src_app, dest_app, vpc_id, hour', 'ranking flows'),
+        },
       },
       // `by=src_app,dest_app` and `by=src_app&by=dest_app` mean the same: one list, split before validation.
       preValidation: async (request) => {

@@ -5,8 +5,9 @@ export const MAX_HOUR = 2 ** 31 - 1;
 export const MAX_NAME_LENGTH = 256;
 
 // No NUL: PostgreSQL text cannot hold it, and both stores must accept exactly the same names.
+export const NO_NUL = '^[^\\u0000]*$';
 export const Name = (description: string) =>
-  Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: '^[^\\u0000]*$', description });
+  Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL, description });
 const Bytes = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_TOTAL, description });
 const Hour = Type.Integer({ minimum: 0, maximum: MAX_HOUR, description: 'hour number' });
 
@@ -62,15 +63,6 @@ export const ErrorBody = Type.Object(
     error: Type.String(),
     message: Type.String(),
   },
-  {
-    description: 'what is wrong and where; see the README for every code',
-    examples: [
-      {
-        statusCode: 400,
-        code: 'FLOWS_ERR_VALIDATION',
-        error: 'Bad Request',
-        message: 'record 0: field "bytes_tx" must be >= 0',
-      },
-    ],
-  },
+  // Each status documents its own examples (schemas/error-responses.ts).
+  { description: 'what is wrong and where; see the README for every code' },
 );

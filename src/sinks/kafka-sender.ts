@@ -1,6 +1,6 @@
 import { type Admin, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { PublishedCount } from '../counts/minute-count.js';
+import { countJson, type PublishedCount } from '../counts/minute-count.js';
 import { createKafka } from '../kafka/client.js';
 
 export interface KafkaSenderOptions {
@@ -65,7 +65,7 @@ export class KafkaSender {
       timeout: this.#options.requestTimeoutMs,
       // One partition, so every consumer reads the minutes in the order they were counted; the key
       // (the minute) lets consumers drop repeats.
-      messages: batch.map((count) => ({ key: count.minute, value: JSON.stringify(count), partition: 0 })),
+      messages: batch.map((count) => ({ key: count.minute, value: countJson(count), partition: 0 })),
     });
     this.#options.log.debug({ sent: batch.length, first: batch[0]?.minute }, 'counts sent to Kafka');
   }

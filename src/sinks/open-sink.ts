@@ -11,7 +11,7 @@ type SinkConfig = Pick<
 
 /** Kafka when brokers are configured (with `COUNTS_FILE` as its spool), the JSON-lines file otherwise. */
 export function openCountsSink(config: SinkConfig, log: Logger): Promise<CountsSink> {
-  if (config.KAFKA_BROKERS === undefined) return FileCountsSink.open(config.COUNTS_FILE, log);
+  if (config.KAFKA_BROKERS === undefined) return FileCountsSink.open(config.COUNTS_FILE, config.INSTANCE_ID, log);
   return KafkaCountsSink.open({
     brokers: config.KAFKA_BROKERS,
     topic: config.KAFKA_TOPIC,

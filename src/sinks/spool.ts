@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { type PublishedCount, parseCount } from '../counts/minute-count.js';
+import { countJson, type PublishedCount, parseCount } from '../counts/minute-count.js';
 
 /**
  * The counts not yet acknowledged by Kafka, oldest first, kept in a JSON-lines file that is fsynced
@@ -63,7 +63,7 @@ export class Spool {
     return this.#locked(async () => {
       const file = await open(this.#path, 'a');
       try {
-        await file.write(`${JSON.stringify(entry)}\n`);
+        await file.write(`${countJson(entry)}\n`);
         await file.datasync();
       } finally {
         await file.close();
@@ -95,7 +95,7 @@ export class Spool {
     const tmp = `${this.#path}.tmp`;
     const file = await open(tmp, 'w');
     try {
-      await file.write(this.#entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+      await file.write(this.#entries.map((entry) => `${countJson(entry)}\n`).join(''));
       await file.datasync();
     } finally {
       await file.close();

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { CountsHistory } from '../counts/counts-history.js';
 import type { IdempotencyStore, IdempotencyTicket } from '../idempotency/idempotency-store.js';
 import type { HourSummary, TopGroups, TopQuery } from '../queries/flow-queries.js';
@@ -44,8 +45,11 @@ export interface FlowStore {
    * A store that must wait before answering (to make the batch durable) returns a promise of the count.
    */
   ingestJson?(body: Uint8Array, maxRecords: number, options?: IngestOptions): number | Promise<number> | undefined;
-  /** `GET /flows`: `flowsForHour` already serialized as a JSON array. */
-  flowsForHourJson?(hour: number): Uint8Array;
+  /**
+   * `GET /flows`: `flowsForHour` already serialized as a JSON array, whole, or as a byte stream for a
+   * large hour (with its `size` when known, for Content-Length).
+   */
+  flowsForHourJson?(hour: number): Uint8Array | (Readable & { size?: number });
   /**
    * `GET /flows` page by page, for stores whose hours may not fit in memory twice. Resolves once the
    * first page is read, so a failure comes before the response starts.

@@ -1,4 +1,5 @@
 import type { MinuteCount } from '../counts/minute-count.js';
+import { ExactSum } from '../queries/exact-integer.js';
 import type { ClosingWindow, WindowCounter } from './window-counter.js';
 
 /**
@@ -12,16 +13,16 @@ class WindowSet {
   /** Words of `seen` that may hold bits, so clearing touches only those. */
   seenWords = 0;
   records = 0;
-  bytesTx = 0;
-  bytesRx = 0;
+  bytesTx = new ExactSum();
+  bytesRx = new ExactSum();
 
   clear(): void {
     this.seen.fill(0, 0, this.seenWords);
     this.unique = 0;
     this.seenWords = 0;
     this.records = 0;
-    this.bytesTx = 0;
-    this.bytesRx = 0;
+    this.bytesTx = new ExactSum();
+    this.bytesRx = new ExactSum();
   }
 }
 
@@ -51,8 +52,8 @@ export class MinuteWindow implements WindowCounter {
       if (word >= set.seenWords) set.seenWords = word + 1;
     }
     set.records++;
-    set.bytesTx += bytesTx;
-    set.bytesRx += bytesRx;
+    set.bytesTx.add(bytesTx);
+    set.bytesRx.add(bytesRx);
   }
 
   /** Swaps the sets before its first await, so a record written after the call counts in the next window. */
@@ -65,8 +66,8 @@ export class MinuteWindow implements WindowCounter {
       minute: new Date(start).toISOString(),
       unique_flows: closed.unique,
       records: closed.records,
-      bytes_tx: closed.bytesTx,
-      bytes_rx: closed.bytesRx,
+      bytes_tx: closed.bytesTx.value,
+      bytes_rx: closed.bytesRx.value,
     };
     if (partial) count.partial = true;
     closed.clear();

@@ -23,6 +23,7 @@ export class RotationScheduler {
   /** Start of the open window. */
   #current: number;
   #pending = new Set<Promise<void>>();
+  #started = false;
 
   constructor({ intervalMs, sink, log, counter, now = Date.now }: RotationOptions) {
     this.#intervalMs = intervalMs;
@@ -34,15 +35,21 @@ export class RotationScheduler {
   }
 
   start(): void {
+    this.#started = true;
     // Start-up may have crossed a boundary since construction: close that window first.
     this.#rotateAt(this.#boundaryAtOrBefore(this.#now()));
     this.#schedule();
   }
 
-  /** Stops rotating, closes the current window as partial, and waits for every count to be published. */
+  /**
+   * Stops rotating, closes the current window as partial, and waits for every count to be published.
+   * Never started (the process never served): publishes nothing.
+   */
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (!this.#started) return;
+    this.#started = false;
     this.#close(this.#now(), true);
     await Promise.all(this.#pending);
   }

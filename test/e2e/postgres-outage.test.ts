@@ -44,7 +44,10 @@ describe('persistent mode while the database goes down and comes back', () => {
     const read = await fetch(`${live.base}/flows?hour=5`);
     expect(read.status).toBe(503);
     expect(Number(read.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await read.json()).code).toBe('FLOWS_ERR_STORE_UNAVAILABLE');
+    const readError = await read.json();
+    expect(readError.code).toBe('FLOWS_ERR_STORE_UNAVAILABLE');
+    // A read applies nothing, so its message does not claim "nothing was applied".
+    expect(readError.message).toMatch(/^the flow store is unavailable \(.+ while reading flows\); retry later$/);
     // Readiness follows the database, through HTTP as an orchestrator asks it.
     const unready = await fetch(`${live.base}/ready`);
     expect(unready.status).toBe(503);

@@ -29,12 +29,16 @@ async function counts(server: ServerProcess, since: string, until: string) {
   return ((await res.json()) as { counts: MinuteCount[] }).counts;
 }
 
+/** The counts the file sink wrote, without the `instance` each line carries (GET /counts is the cluster's). */
 async function publishedLines(server: ServerProcess): Promise<MinuteCount[]> {
   const text = await readFile(server.countsFile, 'utf8').catch(() => '');
   return text
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line));
+    .map((line) => {
+      const { instance: _instance, ...count } = JSON.parse(line);
+      return count;
+    });
 }
 
 // The built server as real processes, one per store, on the same records: the same questions get the

@@ -35,6 +35,21 @@ describe('the server process', () => {
     expect(server.output()).toMatch(/"signal":"SIGTERM"/);
   });
 
+  it('writes a minute whose byte sums pass 2^53-1 exactly, with its instance', async () => {
+    const server = await ServerProcess.start({ ROTATION_INTERVAL_MS: '3600000', INSTANCE_ID: 'exact-1' });
+    const max = Number.MAX_SAFE_INTEGER;
+    const names = ['a', 'b', 'c'];
+    const res = await postFlows(
+      server.base,
+      names.map((src_app) => record({ src_app, bytes_tx: max })),
+    );
+    expect(res.status).toBe(200);
+    expect(await server.stop()).toBe(0);
+    const last = (await readFile(server.countsFile, 'utf8')).trimEnd().split('\n').at(-1);
+    // 3 * (2^53-1) = 27021597764222973, which no double holds.
+    expect(last).toMatch(/"bytes_tx":27021597764222973,"bytes_rx":1500,"partial":true,"instance":"exact-1"}$/);
+  });
+
   it('publishes one count per short window while running', async () => {
     const server = await ServerProcess.start({ ROTATION_INTERVAL_MS: '200' });
     for (let i = 0; i < 5; i++) {
@@ -62,6 +77,6 @@ describe('the server process', () => {
       env: { ...process.env, INMEMORY: 'maybe' },
     }).catch((err) => err);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('invalid configuration: INMEMORY must be boolean\n');
+    expect(result.stderr).toBe('invalid configuration: INMEMORY must be true or false\n');
   });
 });

@@ -63,8 +63,11 @@ describe('GET /counts', () => {
   });
 
   it.each([
-    ['since=yesterday', 'query parameter "since" must match pattern'],
-    ['since=2026-11-21T16:00:00', 'query parameter "since" must match pattern'],
+    ['since=yesterday', 'query parameter "since" must be an ISO 8601 time with a zone, such as 2026-11-21T16:00:00Z'],
+    [
+      'since=2026-11-21T16:00:00',
+      'query parameter "since" must be an ISO 8601 time with a zone, such as 2026-11-21T16:00:00Z',
+    ],
     ['until=2026-02-30T00:00:00Z', 'query parameter "until" is not a valid time: "2026-02-30T00:00:00Z"'],
     ['until=2026-13-01T00:00:00Z', 'query parameter "until" is not a valid time'],
     ['until=2026-01-01T24:00:00Z', 'query parameter "until" is not a valid time'],

@@ -26,7 +26,7 @@ describe('health and readiness', () => {
   test('/ready flips to 503 while the store cannot be reached, and back; /health stays 200', async () => {
     const store = new ControllableStore();
     const dir = await mkdtemp(join(tmpdir(), 'flows-health-'));
-    const sink = await FileCountsSink.open(join(dir, 'counts.jsonl'), silentLogger);
+    const sink = await FileCountsSink.open(join(dir, 'counts.jsonl'), 'test', silentLogger);
     const app = build({ backend: { store }, sink }).app;
     apps.push(app);
 

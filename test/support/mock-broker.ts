@@ -79,6 +79,8 @@ export interface TopicMessage {
   offset: number;
   key: string;
   value: Record<string, unknown>;
+  /** The value as sent, for a lossless parse (parseCount). */
+  text: string;
 }
 
 /**
@@ -104,11 +106,8 @@ export async function readTopic(brokers: string, topic: string): Promise<TopicMe
         eachMessage: async ({ message }) => {
           const offset = Number(message.offset);
           if (offset < end) {
-            messages.push({
-              offset,
-              key: message.key?.toString() ?? '',
-              value: JSON.parse(message.value?.toString() ?? 'null'),
-            });
+            const text = message.value?.toString() ?? 'null';
+            messages.push({ offset, key: message.key?.toString() ?? '', value: JSON.parse(text), text });
           }
           if (offset >= end - 1) resolve();
         },

@@ -32,6 +32,20 @@ describe('MinuteWindow', () => {
     expect(await closeWindow(window, at('2026-11-21T16:40:00Z'), true)).toMatchObject({ records: 0, partial: true });
   });
 
+  it('sums bytes exactly past 2^53-1 (a double would round them)', async () => {
+    const window = new MinuteWindow();
+    const max = Number.MAX_SAFE_INTEGER;
+    window.recordFlowId(0, max, 1);
+    window.recordFlowId(1, 4, max);
+    for (let i = 0; i < 3; i++) window.recordFlowId(2, max, max);
+    expect(await closeWindow(window, 0)).toMatchObject({
+      bytes_tx: 4n * BigInt(max) + 4n,
+      bytes_rx: 4n * BigInt(max) + 1n,
+    });
+    window.recordFlowId(0, 3, 5);
+    expect(await closeWindow(window, 0)).toMatchObject({ bytes_tx: 3, bytes_rx: 5 });
+  });
+
   it('swaps the sets when rotate is called, not when the count is published', async () => {
     const window = new MinuteWindow();
     window.recordFlowId(1, 1, 1);

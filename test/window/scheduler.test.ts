@@ -62,6 +62,16 @@ describe('RotationScheduler', () => {
     expect(sink.counts).toHaveLength(4);
   });
 
+  it('publishes nothing when stopped without having started (a process that never served)', async () => {
+    vi.setSystemTime(at('2026-11-21T16:00:00.250Z'));
+    const sink = new CollectingSink();
+    const window = new MinuteWindow();
+    const scheduler = new RotationScheduler({ intervalMs: 60_000, sink, log: silentLogger, counter: window });
+    await vi.advanceTimersByTimeAsync(120_000);
+    await scheduler.stop();
+    expect(sink.counts).toEqual([]);
+  });
+
   it('aligns shorter intervals to wall-clock multiples', async () => {
     vi.setSystemTime(at('2026-11-21T16:00:00.250Z'));
     const sink = new CollectingSink();

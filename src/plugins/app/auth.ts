@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { ApiKeys } from '../../auth/api-keys.js';
+import type { ApiKeys, Caller } from '../../auth/api-keys.js';
+import { LastKeyByConnection } from '../../auth/last-key.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors.js';
 
 /**
@@ -31,22 +32,32 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, { apiKeys }) => {
   app.decorateRequest('apiKeyId', null);
   if (!apiKeys) return;
 
-  app.addHook('onRequest', async (request, reply) => {
+  const lastKeys = new LastKeyByConnection();
+
+  // Callback-style: it runs on every request, and an async hook would cost a promise each time.
+  app.addHook('onRequest', (request, reply, done) => {
     const scope: Scope = request.routeOptions.config?.scope ?? 'any';
-    if (scope === 'open') return;
-    const caller = authenticate(apiKeys, request);
+    if (scope === 'open') return done();
+    const caller = authenticate(apiKeys, lastKeys, request);
     if (!caller) {
       reply.header('www-authenticate', 'Bearer');
-      throw new UnauthorizedError();
+      return done(new UnauthorizedError());
     }
     request.apiKeyId = caller.id;
-    if (scope !== 'any' && !caller.scopes.has(scope)) throw new ForbiddenError(scope);
+    done(scope !== 'any' && !caller.scopes.has(scope) ? new ForbiddenError(scope) : undefined);
   });
 };
 
-function authenticate(apiKeys: ApiKeys, request: FastifyRequest) {
-  const match = BEARER.exec(request.headers.authorization ?? '');
-  return match ? apiKeys.lookup(match[1]) : undefined;
+function authenticate(apiKeys: ApiKeys, lastKeys: LastKeyByConnection, request: FastifyRequest): Caller | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const socket = request.raw.socket;
+  const known = lastKeys.recall(socket, header);
+  if (known) return known;
+  const match = BEARER.exec(header);
+  const caller = match ? apiKeys.lookup(match[1]) : undefined;
+  if (caller) lastKeys.remember(socket, header, caller);
+  return caller;
 }
 
 // After load shedding: refusing an overloaded request is cheaper than checking its key.

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Series } from '../../metrics/fast-histogram.js';
 import { FlowMetrics } from '../../metrics/flow-metrics.js';
 import type { CountsSink } from '../../sinks/counts-sink.js';
 import type { FlowStore, ObserveCommits } from '../../store/flow-store.js';
@@ -25,17 +26,18 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { store, s
   app.decorate('metrics', metrics);
 
   // Callback-style hooks: they run on every request, and an async one would cost a promise each time.
+  // Each (method, status, route) series is looked up once, then observed directly.
+  const seriesOf = new Map<string, Series>();
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.requestDuration.observe(
-      {
-        method: request.method,
-        // The route pattern, never the raw URL, so label cardinality stays bounded.
-        route: request.routeOptions.url ?? 'unmatched',
-        status_code: reply.statusCode,
-      },
-      reply.elapsedTime / 1000,
-    );
-    if (reply.hasHeader('idempotent-replayed')) metrics.idempotentReplays.inc();
+    // The route pattern, never the raw URL, so label cardinality stays bounded.
+    const route = request.routeOptions.url ?? 'unmatched';
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let series = seriesOf.get(key);
+    if (!series) {
+      series = metrics.requestDuration.series({ method: request.method, route, status_code: reply.statusCode });
+      seriesOf.set(key, series);
+    }
+    series.observe(reply.elapsedTime / 1000);
     done();
   });
 

@@ -2,7 +2,17 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { ErrorBody } from '../../schemas/flow.js';
+import {
+  ForbiddenError,
+  IdempotencyInFlightError,
+  IdempotencyKeyInvalidError,
+  IdempotencyMismatchError,
+  InternalError,
+  OverloadedError,
+  RateLimitedError,
+  UnauthorizedError,
+} from '../../errors.js';
+import { addErrorResponse, exampleOf } from '../../schemas/error-responses.js';
 
 export interface SwaggerOptions {
   /** Swagger UI and the document are served at all. */
@@ -13,11 +23,10 @@ export interface SwaggerOptions {
   rateLimited: boolean;
 }
 
-const error = (description: string) => ({ ...ErrorBody, description });
-
 /**
  * Adds to the document, and only to it, what hooks do to a route: authentication, rate limiting, load
- * shedding and Idempotency-Key. Validation stays as the route declares it, so the hot path pays nothing.
+ * shedding and Idempotency-Key, each status with its own entry and examples. Validation stays as the
+ * route declares it, so the hot path pays nothing.
  */
 function documentHooks(options: SwaggerOptions) {
   return ({ schema, route }: { schema: FastifySchema; route: RouteOptions }) => {
@@ -29,21 +38,31 @@ function documentHooks(options: SwaggerOptions) {
       responses[status] = 'description' in response ? response : { ...response, description: schema.summary };
     }
     if (!open) {
-      responses[401] = error('missing or invalid API key (FLOWS_ERR_UNAUTHORIZED)');
+      addErrorResponse(responses, 401, 'missing or invalid API key', exampleOf(new UnauthorizedError()));
       if (config.scope === 'ingest' || config.scope === 'query') {
-        responses[403] = error(`the key lacks the "${config.scope}" scope (FLOWS_ERR_FORBIDDEN)`);
+        addErrorResponse(
+          responses,
+          403,
+          `the key lacks the "${config.scope}" scope`,
+          exampleOf(new ForbiddenError(config.scope)),
+        );
       }
-    }
-    if (options.rateLimited && config.rateLimit !== false) {
-      responses[429] = error('rate limit exceeded; see Retry-After (FLOWS_ERR_RATE_LIMITED)');
-    }
-    if (config.pressureHandler === undefined) {
-      responses[503] = error('overloaded (FLOWS_ERR_OVERLOADED) or store unavailable; see Retry-After');
     }
     const extra: FastifySchema = {};
     if (config.idempotent) {
-      responses[409] = error('the same Idempotency-Key is being applied elsewhere (FLOWS_ERR_IDEMPOTENCY_IN_FLIGHT)');
-      responses[422] = error('Idempotency-Key reused with a different body, or a total would pass 2^53-1');
+      addErrorResponse(responses, 400, 'a malformed Idempotency-Key', exampleOf(new IdempotencyKeyInvalidError()));
+      addErrorResponse(
+        responses,
+        409,
+        'persistent store only: the same Idempotency-Key is being applied by another instance; retry',
+        exampleOf(new IdempotencyInFlightError()),
+      );
+      addErrorResponse(
+        responses,
+        422,
+        'an Idempotency-Key reused with a different body',
+        exampleOf(new IdempotencyMismatchError()),
+      );
       extra.headers = {
         type: 'object',
         properties: {
@@ -56,6 +75,23 @@ function documentHooks(options: SwaggerOptions) {
           },
         },
       };
+    }
+    if (options.rateLimited && config.rateLimit !== false) {
+      addErrorResponse(
+        responses,
+        429,
+        'rate limit exceeded; see Retry-After',
+        exampleOf(new RateLimitedError('1 minute')),
+      );
+    }
+    addErrorResponse(
+      responses,
+      500,
+      "a failure that is not the client's fault; the details go to the log only",
+      exampleOf(new InternalError()),
+    );
+    if (config.pressureHandler === undefined) {
+      addErrorResponse(responses, 503, 'overloaded (load shedding); see Retry-After', exampleOf(new OverloadedError()));
     }
     return {
       schema: { ...schema, ...extra, response: responses, ...(open ? { security: [] } : {}) },
@@ -74,7 +110,11 @@ const docs: FastifyPluginAsync<SwaggerOptions> = async (app, options) => {
         description: 'Sums bytes per flow (src_app, dest_app, vpc_id) per hour. See the README for operations.',
         version: '0.1.0',
       },
-      tags: [{ name: 'flows' }, { name: 'operations' }],
+      tags: [
+        { name: 'flows', description: 'write flow records, read the totals of an hour' },
+        { name: 'queries', description: 'ranges of hours, top talkers, minute counts' },
+        { name: 'operations', description: 'health, readiness, metrics' },
+      ],
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key: Bearer <key>' } },
       },

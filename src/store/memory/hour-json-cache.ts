@@ -1,27 +1,29 @@
 import type { HourTable } from './hour-table.js';
 
 const CACHED_HOURS = 2;
-/** A larger answer (about 200k flows) is not kept: memory matters more than a repeated read of it. */
-const MAX_CACHED_BYTES = 32 * 1024 * 1024;
+/** The store's default bound on an answer written whole (and so cached); larger ones (from about 300k flows) are streamed. */
+export const MAX_CACHED_BYTES = 32 * 1024 * 1024;
 
 /**
  * The last few `GET /flows` answers. Past hours are read far more often than they change, so an answer
- * is served again until a batch touches its hour (`version`). Bounded to CACHED_HOURS entries of at most
- * MAX_CACHED_BYTES each.
+ * is served again until a batch touches its hour (`version`). Bounded to CACHED_HOURS entries, each at
+ * most the store's bound on whole answers.
  */
 export class HourJsonCache {
   readonly #entries: { table: HourTable; version: number; json: Buffer }[] = [];
 
-  /** The answer for `table`, from the cache when it is fresh, else from `write` (and then cached). */
-  get(table: HourTable, write: () => Buffer): Buffer {
-    const entries = this.#entries;
-    const at = entries.findIndex((entry) => entry.table === table);
-    if (at >= 0 && entries[at].version === table.version) return entries[at].json;
-    const json = write();
-    if (at >= 0) entries.splice(at, 1);
-    if (json.length > MAX_CACHED_BYTES) return json;
-    entries.unshift({ table, version: table.version, json });
-    if (entries.length > CACHED_HOURS) entries.pop();
+  /** The answer for `table` at its current version, when cached. */
+  get(table: HourTable): Buffer | undefined {
+    const entry = this.#entries.find((e) => e.table === table);
+    return entry?.version === table.version ? entry.json : undefined;
+  }
+
+  /** Keeps `json` as the answer for `table` at its current version, and returns it. */
+  put(table: HourTable, json: Buffer): Buffer {
+    const at = this.#entries.findIndex((e) => e.table === table);
+    if (at >= 0) this.#entries.splice(at, 1);
+    this.#entries.unshift({ table, version: table.version, json });
+    if (this.#entries.length > CACHED_HOURS) this.#entries.pop();
     return json;
   }
 

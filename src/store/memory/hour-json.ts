@@ -1,12 +1,20 @@
-import type { HourTable } from './hour-table.js';
 import { KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import type { Interner } from './interner.js';
 
 /**
- * `GET /flows?hour=N` as bytes, written straight from the table: each name's JSON form is copied from
- * the interner's pool and the totals are printed digit by digit, so no object or string is made per
+ * `GET /flows?hour=N` as bytes, written straight from an hour's flows: each name's JSON form is copied
+ * from the interner's pool and the totals are printed digit by digit, so no object or string is made per
  * flow. Same fields and order as the FlowTotal schema, which is what fast-json-stringify would print.
+ * The size is known before writing, so each answer (or each chunk of a streamed one) is allocated once.
  */
+
+/** An hour's flows as the table lays them out (the live table, or a snapshot of it). */
+export interface FlowRows {
+  readonly keys: Int32Array;
+  readonly totals: Float64Array;
+  readonly count: number;
+}
+
 const SRC = bytes('{"src_app":');
 const DEST = bytes(',"dest_app":');
 const VPC = bytes(',"vpc_id":');
@@ -18,42 +26,72 @@ function bytes(text: string): Uint8Array {
 /** The widest total, 2^53-1, has 16 digits. */
 const MAX_DIGITS = 16;
 
-export function writeHourJson(table: HourTable, hour: number, names: Interner): Buffer {
-  const hourAndTx = bytes(`,"hour":${hour},"bytes_tx":`);
-  const fixed = SRC.length + DEST.length + VPC.length + hourAndTx.length + RX.length + 2 * MAX_DIGITS + 2;
-  const { keys, totals, count } = table;
+/** Bytes of flows [from, to) as JSON objects separated by commas (no brackets, no leading comma). */
+export function flowsJsonSize(rows: FlowRows, hour: number, names: Interner, from: number, to: number): number {
+  const fixed = SRC.length + DEST.length + VPC.length + hourAndTx(hour).length + RX.length + 1;
+  const starts = names.jsonStart;
+  const { keys, totals } = rows;
+  let size = Math.max(0, to - from - 1) + (to - from) * fixed;
+  for (let i = from; i < to; i++) {
+    const k = i * KEY_INTS;
+    for (let n = 0; n < 3; n++) size += starts[keys[k + n] + 1] - starts[keys[k + n]];
+    size += digits(totals[i * TOTAL_DOUBLES + TX]) + digits(totals[i * TOTAL_DOUBLES + TX + 1]);
+  }
+  return size;
+}
+
+/** The whole answer: `[`, every flow, `]`. */
+export function writeHourJson(rows: FlowRows, hour: number, names: Interner): Buffer {
+  const { buffer, view } = allocate(flowsJsonSize(rows, hour, names, 0, rows.count) + 2);
+  view[0] = 0x5b; // [
+  const at = writeFlows(rows, hour, names, 0, rows.count, view, 1);
+  view[at] = 0x5d; // ]
+  return buffer;
+}
+
+/** A Buffer to return, and a plain Uint8Array view of it to write through (see `bytes`). */
+export function allocate(size: number): { buffer: Buffer; view: Uint8Array } {
+  const buffer = Buffer.allocUnsafe(size);
+  return { buffer, view: new Uint8Array(buffer.buffer, buffer.byteOffset, size) };
+}
+
+/** Writes flows [from, to) into `out` at `at`, which has room for them (flowsJsonSize); returns the index after. */
+export function writeFlows(
+  rows: FlowRows,
+  hour: number,
+  names: Interner,
+  from: number,
+  to: number,
+  out: Uint8Array,
+  at: number,
+): number {
+  const hourAndTxBytes = hourAndTx(hour);
+  const { keys, totals } = rows;
   const pool = names.pool;
   const starts = names.jsonStart;
-  let out = new Uint8Array(Math.max(64, count * (fixed + 30)));
-  let at = 0;
-  out[at++] = 0x5b; // [
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const k = i * KEY_INTS;
     const src = keys[k];
     const dest = keys[k + 1];
     const vpc = keys[k + 2];
-    const need =
-      fixed + starts[src + 1] - starts[src] + starts[dest + 1] - starts[dest] + starts[vpc + 1] - starts[vpc];
-    if (at + need + 1 > out.length) {
-      const bigger = new Uint8Array(Math.max(out.length * 2, at + need + 1));
-      bigger.set(out.subarray(0, at));
-      out = bigger;
-    }
-    if (i > 0) out[at++] = 0x2c; // ,
+    if (i > from) out[at++] = 0x2c; // ,
     at = copy(SRC, 0, SRC.length, out, at);
     at = copy(pool, starts[src], starts[src + 1], out, at);
     at = copy(DEST, 0, DEST.length, out, at);
     at = copy(pool, starts[dest], starts[dest + 1], out, at);
     at = copy(VPC, 0, VPC.length, out, at);
     at = copy(pool, starts[vpc], starts[vpc + 1], out, at);
-    at = copy(hourAndTx, 0, hourAndTx.length, out, at);
+    at = copy(hourAndTxBytes, 0, hourAndTxBytes.length, out, at);
     at = writeInteger(totals[i * TOTAL_DOUBLES + TX], out, at);
     at = copy(RX, 0, RX.length, out, at);
     at = writeInteger(totals[i * TOTAL_DOUBLES + TX + 1], out, at);
     out[at++] = 0x7d; // }
   }
-  out[at++] = 0x5d; // ]
-  return Buffer.from(out.buffer, 0, at);
+  return at;
+}
+
+function hourAndTx(hour: number): Uint8Array {
+  return bytes(`,"hour":${hour},"bytes_tx":`);
 }
 
 /** A byte loop: for the few bytes of a name it beats a native copy call. */
@@ -62,11 +100,16 @@ function copy(from: Uint8Array, start: number, end: number, to: Uint8Array, at: 
   return at;
 }
 
+/** Decimal digits of a non-negative integer up to 2^53-1. */
+function digits(value: number): number {
+  let count = 1;
+  for (let limit = 10; value >= limit && count < MAX_DIGITS; limit *= 10) count++;
+  return count;
+}
+
 /** Prints a non-negative integer up to 2^53-1 (a double) in decimal. */
 function writeInteger(value: number, to: Uint8Array, at: number): number {
-  let digits = 1;
-  for (let limit = 10; value >= limit && digits < MAX_DIGITS; limit *= 10) digits++;
-  const end = at + digits;
+  const end = at + digits(value);
   let rest = value;
   let k = end - 1;
   for (; rest > 0x7fffffff; k--) {

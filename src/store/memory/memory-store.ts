@@ -8,9 +8,11 @@ import type { LimitsReport, StoreLimits } from '../limits.js';
 import type { BatchJournal, JournalHost } from './batch-journal.js';
 import { Capacity, nameBytes } from './capacity.js';
 import { ColumnarBatch } from './columnar-batch.js';
-import { writeHourJson } from './hour-json.js';
-import { HourJsonCache } from './hour-json-cache.js';
+import { flowsJsonSize, writeHourJson } from './hour-json.js';
+import { HourJsonCache, MAX_CACHED_BYTES } from './hour-json-cache.js';
+import { HourJsonStream } from './hour-json-stream.js';
 import { HourRetention } from './hour-retention.js';
+import { HourSnapshots } from './hour-snapshots.js';
 import { HourSummaries } from './hour-summaries.js';
 import { type HourTable, KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
 import { type DroppedHour, Hours, OVER_CAPACITY } from './hours.js';
@@ -27,9 +29,14 @@ export interface MemoryStoreOptions {
   maxNameBytes?: number;
   /** Where retention and capacity log their changes. */
   log?: Logger;
+  /** `GET /flows` answers up to this many bytes are written whole and cached, larger ones streamed (32 MiB). */
+  maxWholeAnswer?: number;
   /** DATA_DIR: the tables as recovered from disk, and the journal that keeps them there. */
   durable?: { names: Interner; hours: Hours; journal: BatchJournal };
 }
+
+/** Snapshots held at once for streamed answers; one is always allowed, however large. */
+const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
 
 /**
  * Totals in memory. Every ingest runs synchronously from decoding to the last total, so no reader
@@ -44,11 +51,13 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
   readonly #journal: BatchJournal | undefined;
   readonly #batch = new ColumnarBatch();
   readonly #jsonCache = new HourJsonCache();
+  readonly #snapshots = new HourSnapshots(MAX_SNAPSHOT_BYTES);
   readonly #capacity: Capacity;
   readonly #retention: HourRetention | undefined;
   readonly #summaries = new HourSummaries();
   /** Hours dropped by batches not on disk yet, with their flows then: put back if those are taken back. */
   readonly #parked = new Map<HourTable, number>();
+  readonly #maxWholeAnswer: number;
 
   constructor(window: MinuteWindow, options: MemoryStoreOptions = {}) {
     const unbounded = Number.POSITIVE_INFINITY;
@@ -57,6 +66,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     this.#hours = options.durable?.hours ?? new Hours();
     this.#capacity = new Capacity(options.maxFlows ?? unbounded, options.maxNameBytes ?? unbounded, options.log);
     if (options.retentionHours !== undefined) this.#retention = new HourRetention(options.retentionHours, options.log);
+    this.#maxWholeAnswer = options.maxWholeAnswer ?? MAX_CACHED_BYTES;
     this.#journal = options.durable?.journal;
     if (this.#journal) {
       this.#recovered();
@@ -103,11 +113,25 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     return flows;
   }
 
-  /** The fast path for `GET /flows` (see FlowStore), cached while the hour does not change. */
-  flowsForHourJson(hour: number): Buffer {
+  /**
+   * The fast path for `GET /flows` (see FlowStore): the answer written whole and cached while the hour
+   * does not change, or, past `maxWholeAnswer` bytes, streamed from a snapshot shared by its readers.
+   */
+  flowsForHourJson(hour: number): Buffer | HourJsonStream {
     const table = this.#hours.get(hour);
     if (!table) return Buffer.from('[]');
-    return this.#jsonCache.get(table, () => writeHourJson(table, hour, this.#names));
+    const cached = this.#jsonCache.get(table);
+    if (cached) return cached;
+    const names = this.#names;
+    const size = flowsJsonSize(table, hour, names, 0, table.count) + 2;
+    if (size <= this.#maxWholeAnswer) return this.#jsonCache.put(table, writeHourJson(table, hour, names));
+    const snapshot = this.#snapshots.acquire(table, names, size);
+    return new HourJsonStream(snapshot, hour, () => this.#snapshots.release(snapshot));
+  }
+
+  /** Bytes of hour snapshots held for answers still being streamed (for tests and metrics). */
+  get snapshotBytes(): number {
+    return this.#snapshots.bytes;
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { MinuteCount } from '../../counts/minute-count.js';
+import { parseExact } from '../../queries/exact-integer.js';
 import type { ClosingWindow, WindowCounter } from '../../window/window-counter.js';
 import { EMITTER_LOCK, FENCE_LOCK } from './locks.js';
 
@@ -96,8 +97,9 @@ export class ClusterWindowCounter implements WindowCounter {
       minute: new Date(Number(r.minute)).toISOString(),
       unique_flows: Number(r.unique_flows),
       records: Number(r.records),
-      bytes_tx: Number(r.bytes_tx),
-      bytes_rx: Number(r.bytes_rx),
+      // Exact: the sums are NUMERIC, and pass 2^53-1 with a few large flows.
+      bytes_tx: parseExact(r.bytes_tx),
+      bytes_rx: parseExact(r.bytes_rx),
     }));
     // Published before pruning: a crash in between publishes the window again, never loses it.
     for (const count of counts) await publish(count);

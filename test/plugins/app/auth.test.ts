@@ -1,4 +1,6 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -52,6 +54,47 @@ describe('API keys over HTTP', () => {
       expect((await app.inject(url)).statusCode, url).toBeLessThan(400);
     }
     expect((await app.inject('/admin')).statusCode).toBe(401);
+  });
+});
+
+describe('API keys on one keep-alive connection', () => {
+  const { app } = build({ apiKeys: keys });
+  afterAll(() => app.close());
+
+  // The key a connection presented last is recognised without hashing it again: switching keys, or
+  // sending a wrong one, on the same connection must still get each its own answer.
+  test('each request is judged by its own key', async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            port,
+            host: '127.0.0.1',
+            method: 'POST',
+            path: '/flows',
+            agent,
+            headers: { ...headers, 'content-type': 'application/json' },
+          },
+          (res) => {
+            sockets.add(req.socket);
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify([record()]));
+      });
+    const statuses = [];
+    for (const headers of [bearer(INGEST), bearer(INGEST), bearer(UNKNOWN), {}, bearer(QUERY), bearer(INGEST)]) {
+      statuses.push(await post(headers));
+    }
+    agent.destroy();
+    expect(statuses).toEqual([200, 200, 401, 401, 403, 200]);
+    expect(sockets.size).toBe(1);
   });
 });
 

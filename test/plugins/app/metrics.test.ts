@@ -63,6 +63,23 @@ describe('GET /metrics', () => {
     expect(after).toMatch(/^process_resident_memory_bytes \d/m);
   });
 
+  test('event-loop figures are numbers from the first scrape on, also for scrapes a few ms apart', async () => {
+    const { app } = build();
+    apps.push(app);
+    for (let scrape = 0; scrape < 3; scrape++) {
+      const text = (await app.inject('/metrics')).body;
+      for (const figure of ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99']) {
+        const value = sample(text, `nodejs_eventloop_lag_${figure}_seconds`);
+        // Never NaN, nor the empty histogram's sentinel minimum (2^63 ns, about 292 years).
+        expect({ figure, finite: Number.isFinite(value), small: (value ?? 0) < 3600 }).toEqual({
+          figure,
+          finite: true,
+          small: true,
+        });
+      }
+    }
+  });
+
   test('unknown URLs share one label, so a scan cannot blow up the series count', async () => {
     const { app } = build();
     apps.push(app);

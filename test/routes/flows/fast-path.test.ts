@@ -50,13 +50,39 @@ describe.each([
     expect(flows).toHaveLength(7);
   });
 
-  it('treats escaped and plain spellings of a name as one flow, and numbers like 1.0 and 1e2 as integers', async () => {
+  it('treats escaped and plain spellings of a name as one flow', async () => {
     const { post, get } = appOver(generic);
     await post(JSON.stringify([record({ src_app: 'abc' })]));
-    const escaped =
-      '[{"src_app":"a\\u0062c","dest_app":"bar","vpc_id":"vpc-0","bytes_tx":1.0,"bytes_rx":1e2,"hour":1}]';
+    const escaped = '[{"src_app":"a\\u0062c","dest_app":"bar","vpc_id":"vpc-0","bytes_tx":1,"bytes_rx":100,"hour":1}]';
     expect((await post(escaped)).json()).toEqual({ accepted: 1 });
     expect(await get(1)).toEqual([{ ...record({ src_app: 'abc' }), bytes_tx: 101, bytes_rx: 600 }]);
+  });
+
+  it.each([
+    ['a field given twice', '"src_app":"a","src_app":"z"', 'record 0: duplicate field "src_app"'],
+    [
+      'a fraction that rounds',
+      '"bytes_tx":0.99999999999999999',
+      'record 0: field "bytes_tx" must be a plain decimal integer (no fraction or exponent)',
+    ],
+    ['an exponent', '"hour":1e2', 'record 0: field "hour" must be a plain decimal integer (no fraction or exponent)'],
+    ['invalid UTF-8', '"src_app":"x\u00ff\u00fe"', 'body is not valid UTF-8'],
+  ])('rejects %s, applying nothing', async (_name, fields, message) => {
+    const { app, store } = appOver(generic);
+    const others = Object.entries(record())
+      .filter(([key]) => !fields.includes(`"${key}"`))
+      .map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`);
+    // latin1: each character one byte, so \u00ff\u00fe are sent as the bytes FF FE.
+    const payload = Buffer.from(`[{${[fields, ...others].join(',')}}]`, 'latin1');
+    const res = await app.inject({
+      method: 'POST',
+      url: '/flows',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe(message);
+    expect(await store.flowCount()).toBe(0);
   });
 
   it('rejects a bad record after many good ones with the usual message, applying nothing', async () => {

@@ -12,7 +12,7 @@ const post = (payload: unknown, headers: Record<string, string> = { 'content-typ
     method: 'POST',
     url: '/flows',
     headers,
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
   });
 const get = (query: string) => ctx.app.inject({ method: 'GET', url: `/flows${query}` });
 
@@ -52,8 +52,14 @@ describe('POST /flows and GET /flows', () => {
   });
 });
 
+const NOT_PLAIN = 'must be a plain decimal integer (no fraction or exponent)';
+const NOT_PLAIN_QUERY = 'must be a whole number in plain decimal digits';
+
 describe('bad input: a clear 4xx and nothing applied', () => {
   const good = record({ src_app: 'good' });
+  /** A good record, then one whose `field` is written as `raw` JSON text. */
+  const withRaw = (field: string, raw: string) =>
+    `[${JSON.stringify(good)},${JSON.stringify(record()).replace(new RegExp(`"${field}":("[^"]*"|\\d+)`), `"${field}":${raw}`)}]`;
   const cases: [string, string | unknown, number, string | RegExp, Record<string, string>?][] = [
     ['not JSON', '[{"src_app":', 400, /not valid JSON/],
     ['an empty body', '', 400, /empty/i],
@@ -65,10 +71,42 @@ describe('bad input: a clear 4xx and nothing applied', () => {
       'a string number',
       [good, record({ bytes_tx: '100' as never })],
       400,
-      'record 1: field "bytes_tx" must be integer',
+      'record 1: field "bytes_tx" must be an integer',
     ],
     ['a negative number', [good, record({ bytes_rx: -1 })], 400, 'record 1: field "bytes_rx" must be >= 0'],
-    ['a fractional number', [good, record({ bytes_tx: 1.5 })], 400, 'record 1: field "bytes_tx" must be integer'],
+    ['a fractional number', [good, record({ bytes_tx: 1.5 })], 400, `record 1: field "bytes_tx" ${NOT_PLAIN}`],
+    // JSON.parse would round each of these to an integer; the text says otherwise.
+    [
+      'a fraction that rounds to 1',
+      withRaw('bytes_tx', '0.99999999999999999'),
+      400,
+      `record 1: field "bytes_tx" ${NOT_PLAIN}`,
+    ],
+    [
+      'a fraction that rounds to 2^53-1',
+      withRaw('bytes_rx', '9007199254740991.4'),
+      400,
+      `record 1: field "bytes_rx" ${NOT_PLAIN}`,
+    ],
+    ['an hour with a tiny fraction', withRaw('hour', '2147483647.0000001'), 400, `record 1: field "hour" ${NOT_PLAIN}`],
+    ['a whole number written 1.0', withRaw('hour', '1.0'), 400, `record 1: field "hour" ${NOT_PLAIN}`],
+    ['a whole number written 1e2', withRaw('bytes_tx', '1e2'), 400, `record 1: field "bytes_tx" ${NOT_PLAIN}`],
+    ['a whole number written 1E+2', withRaw('bytes_tx', '1E+2'), 400, `record 1: field "bytes_tx" ${NOT_PLAIN}`],
+    ['a duplicate field', withRaw('src_app', '"a","src_app":"z"'), 400, 'record 1: duplicate field "src_app"'],
+    ['a duplicate field, same value', withRaw('hour', '1,"hour":1'), 400, 'record 1: duplicate field "hour"'],
+    [
+      'a duplicate field, escaped',
+      withRaw('vpc_id', '"v","vpc\\u005fid":"w"'),
+      400,
+      'record 1: duplicate field "vpc_id"',
+    ],
+    [
+      'invalid UTF-8 in a name',
+      // Bytes FF FE: not UTF-8 (decoding would turn them into U+FFFD and merge such names).
+      Buffer.from(JSON.stringify([record({ src_app: 'x\u00ff\u00fe' })]), 'latin1'),
+      400,
+      'body is not valid UTF-8',
+    ],
     [
       'bytes past 2^53-1',
       [good, record({ bytes_tx: 2 ** 53 })],
@@ -77,20 +115,20 @@ describe('bad input: a clear 4xx and nothing applied', () => {
     ],
     ['an hour past 2^31-1', [good, record({ hour: 2 ** 31 })], 400, /record 1: field "hour" must be <= 2147483647/],
     ['a negative hour', [good, record({ hour: -1 })], 400, 'record 1: field "hour" must be >= 0'],
-    ['an empty string', [good, record({ vpc_id: '' })], 400, /record 1: field "vpc_id" must NOT have fewer than 1/],
+    ['an empty string', [good, record({ vpc_id: '' })], 400, 'record 1: field "vpc_id" must not be empty'],
     [
       'an over-long string',
       [good, record({ dest_app: 'x'.repeat(257) })],
       400,
-      /record 1: field "dest_app" must NOT have more than 256/,
+      'record 1: field "dest_app" must be at most 256 characters',
     ],
     [
       'a NUL character in a name',
       [good, record({ src_app: 'a\u0000b' })],
       400,
-      /record 1: field "src_app" must match pattern/,
+      'record 1: field "src_app" must not contain NUL (\\u0000) characters',
     ],
-    ['a null field', [good, record({ src_app: null as never })], 400, 'record 1: field "src_app" must be string'],
+    ['a null field', [good, record({ src_app: null as never })], 400, 'record 1: field "src_app" must be a string'],
     ['a prototype-poisoning key', '[{"__proto__":{"x":1}}]', 400, /not valid JSON/],
     [
       'the wrong content type',
@@ -131,11 +169,17 @@ describe('bad input: a clear 4xx and nothing applied', () => {
 
   const queries: [string, string, string][] = [
     ['hour missing', '', 'query parameter "hour" is required'],
-    ['hour not a number', '?hour=one', 'query parameter "hour" must be integer'],
-    ['hour fractional', '?hour=1.5', 'query parameter "hour" must be integer'],
+    ['hour not a number', '?hour=one', `query parameter "hour" ${NOT_PLAIN_QUERY}`],
+    ['hour fractional', '?hour=1.5', `query parameter "hour" ${NOT_PLAIN_QUERY}`],
+    ['hour 3.0', '?hour=3.0', `query parameter "hour" ${NOT_PLAIN_QUERY}`],
+    ['hour with an exponent', '?hour=1e2', `query parameter "hour" ${NOT_PLAIN_QUERY}`],
+    ['hour with a plus sign', '?hour=%2B3', `query parameter "hour" ${NOT_PLAIN_QUERY}`],
+    ['hour with a space', '?hour=%203', `query parameter "hour" ${NOT_PLAIN_QUERY}`],
+    ['hour in hexadecimal', '?hour=0x10', `query parameter "hour" ${NOT_PLAIN_QUERY}`],
+    ['hour empty', '?hour=', `query parameter "hour" ${NOT_PLAIN_QUERY}`],
     ['hour negative', '?hour=-1', 'query parameter "hour" must be >= 0'],
     ['hour past 2^31-1', '?hour=2147483648', 'query parameter "hour" must be <= 2147483647'],
-    ['hour given twice', '?hour=1&hour=2', 'query parameter "hour" must be integer'],
+    ['hour given twice', '?hour=1&hour=2', 'query parameter "hour" must be given once'],
     ['an unknown parameter', '?hour=1&minute=2', 'unknown query parameter "minute"'],
   ];
   it.each(queries)('GET with %s', async (_name, query, message) => {
@@ -153,9 +197,41 @@ describe('bad input: a clear 4xx and nothing applied', () => {
   });
 
   it('an unknown route is a JSON 404', async () => {
-    const res = await ctx.app.inject({ method: 'DELETE', url: '/flows' });
+    const res = await ctx.app.inject({ method: 'DELETE', url: '/nope' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ code: 'FLOWS_ERR_NOT_FOUND' });
+    expect(res.json()).toEqual({
+      statusCode: 404,
+      code: 'FLOWS_ERR_NOT_FOUND',
+      error: 'Not Found',
+      message: 'no route DELETE /nope',
+    });
+  });
+
+  it.each([
+    ['DELETE', '/flows', 'GET, HEAD, POST'],
+    ['PUT', '/flows?hour=1', 'GET, HEAD, POST'],
+    ['PATCH', '/flows', 'GET, HEAD, POST'],
+    ['OPTIONS', '/flows', 'GET, HEAD, POST'],
+    ['POST', '/health', 'GET, HEAD'],
+    ['DELETE', '/metrics', 'GET, HEAD'],
+  ])('%s %s, a known path with the wrong method, is a 405 with Allow', async (method, url, allow) => {
+    const res = await ctx.app.inject({ method: method as 'DELETE', url });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe(allow);
+    const path = url.split('?')[0];
+    expect(res.json()).toEqual({
+      statusCode: 405,
+      code: 'FLOWS_ERR_METHOD_NOT_ALLOWED',
+      error: 'Method Not Allowed',
+      message: `${method} is not allowed on ${path}; use ${allow}`,
+    });
+  });
+
+  it('HEAD stays answered where GET is', async () => {
+    await post([record()]);
+    const res = await ctx.app.inject({ method: 'HEAD', url: '/flows?hour=1' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('');
   });
 });
 

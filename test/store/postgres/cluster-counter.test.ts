@@ -97,6 +97,26 @@ describe('cluster-wide minute counts', () => {
     ]);
   });
 
+  it('publishes byte sums past 2^53-1 exactly', async () => {
+    clock.now = T0 + 6 * MINUTE + 1;
+    const max = Number.MAX_SAFE_INTEGER;
+    await a.store.ingest([record({ src_app: 'big-1', bytes_tx: max, bytes_rx: max })]);
+    await b.store.ingest([record({ src_app: 'big-2', bytes_tx: max, bytes_rx: 4 })]);
+    const published: MinuteCount[] = [];
+    await a.counter.rotate(closing(T0 + 7 * MINUTE), async (count) => {
+      published.push(count);
+    });
+    expect(published).toEqual([
+      {
+        minute: new Date(T0 + 6 * MINUTE).toISOString(),
+        unique_flows: 2,
+        records: 2,
+        bytes_tx: 2n * BigInt(max),
+        bytes_rx: BigInt(max) + 4n,
+      },
+    ]);
+  });
+
   it('publishes nothing at shutdown: the open window stays in the database for the others to count', async () => {
     clock.now = T0 + 10 * MINUTE + 1;
     await a.store.ingest([record({ src_app: 'at-shutdown' })]);
