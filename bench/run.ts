@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { run as durability } from './durability.js';
 import { run as fastifyPeer } from './fastify-peer.js';
 import { run as getHour } from './get-hour.js';
 import { run as ingestBatches } from './ingest-batches.js';
@@ -27,6 +28,7 @@ const scenarios = [
   ['(e) memory per flow', memory],
   ['(g) top talkers of an hour', top],
   ['(h) against a plain Fastify app', fastifyPeer],
+  ['(i) DATA_DIR: ingest, restart, disk', durability],
 ] as const;
 // HOOK (f): persistent mode (the PostgreSQL store) is benchmarked by its own script, written with that
 // store: `npm run bench:persistent`. It is not run from here.

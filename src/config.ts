@@ -57,6 +57,10 @@ const ConfigSchema = Type.Object({
   MAX_NAME_BYTES: Type.Optional(Type.Integer({ minimum: 1024, maximum: 2 ** 31 - 1 })),
   // How long published minute counts stay queryable (GET /counts).
   COUNTS_RETENTION_HOURS: Type.Integer({ minimum: 1, maximum: 8760, default: 24 }),
+  // DATA_DIR: the in-memory store's write-ahead log and snapshots (unset: totals last as long as the process).
+  DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  SNAPSHOT_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 600_000 }),
+  SNAPSHOT_LOG_BYTES: Type.Integer({ minimum: 4096, maximum: 2 ** 40, default: 256 * 1024 * 1024 }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { INSTANCE_ID: string };

@@ -106,3 +106,18 @@ export const CapacityError = createError<[string]>(
   'the in-memory store is full: %s; nothing of the batch was applied. Batches for flows already held are still accepted; raise the bound (with the memory for it) or set a shorter RETENTION_HOURS',
   507,
 );
+
+// DATA_DIR (in-memory store with a write-ahead log).
+
+/** Seconds a client is asked to wait while DATA_DIR cannot be written (a disk filling up is not fixed at once). */
+const LOG_RETRY_AFTER = { 'retry-after': '10' };
+/**
+ * The batch could not be made durable in DATA_DIR (disk full, I/O error): it was taken back out of memory,
+ * so a retry counts it once. `reason` names the condition, never a path.
+ */
+export const LogWriteFailedError = createError<[reason: string, options?: { cause: unknown }]>(
+  'FLOWS_ERR_LOG_WRITE_FAILED',
+  'the batch could not be written to the log in DATA_DIR (%s); nothing of the batch was applied, retry later',
+  503,
+  withHeaders(LOG_RETRY_AFTER),
+);

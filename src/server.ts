@@ -30,8 +30,11 @@ if (!apiKeys) {
     log.warn('PROTECT_METRICS and PROTECT_DOCS need API keys to protect anything');
 }
 const sink = await openCountsSink(config, log);
+if (config.DATA_DIR && !config.INMEMORY)
+  log.warn('DATA_DIR is ignored: the PostgreSQL store (INMEMORY=false) keeps its own data');
 const backend = await openStore(config, log).catch((err: unknown) => {
-  log.fatal({ err }, 'could not open the PostgreSQL store (DATABASE_URL)');
+  if (config.INMEMORY) log.fatal({ err }, `could not open DATA_DIR: ${(err as Error).message}`);
+  else log.fatal({ err }, 'could not open the PostgreSQL store (DATABASE_URL)');
   process.exit(1);
 });
 const scheduler = new RotationScheduler({

@@ -7,7 +7,8 @@ import { freePort } from '../../testkit/free-port.js';
 export interface Server {
   base: string;
   pid: number;
-  stop(): Promise<void>;
+  /** SIGTERM (graceful) unless another signal is given, e.g. SIGKILL for a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** The built service (`dist/server.js`) as its own process, as operators run it. */
@@ -59,8 +60,8 @@ async function start(
   return {
     base: `http://127.0.0.1:${port}`,
     pid: child.pid ?? -1,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
     },
   };

@@ -9,7 +9,8 @@ import type { StoreLimits } from './limits.js';
 export interface IngestOptions {
   /**
    * Set when the request carried an Idempotency-Key. The PostgreSQL store records the ticket in the
-   * batch's own transaction (see StoreBackend.idempotency); the in-memory store ignores it.
+   * batch's own transaction (see StoreBackend.idempotency), the in-memory store with DATA_DIR in the
+   * batch's log record; the volatile in-memory store ignores it.
    */
   idempotency?: IdempotencyTicket;
 }
@@ -41,8 +42,9 @@ export interface FlowStore {
    * `POST /flows` straight from the body's bytes: validates every record as `ingest`'s caller would, and
    * returns the record count; or returns undefined, having applied nothing, when the body needs the
    * generic path (JSON.parse, schema validation, `ingest`). Throws like `ingest` when a total would overflow.
+   * A store that must wait before answering (to make the batch durable) returns a promise of the count.
    */
-  ingestJson?(body: Uint8Array, maxRecords: number): number | undefined;
+  ingestJson?(body: Uint8Array, maxRecords: number, options?: IngestOptions): number | Promise<number> | undefined;
   /**
    * `GET /flows`: `flowsForHour` already serialized as a JSON array, whole, or as a byte stream for a
    * large hour (with its `size` when known, for Content-Length).

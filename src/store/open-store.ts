@@ -5,22 +5,26 @@ import { CountsRing, ringCapacity } from '../counts/counts-ring.js';
 import { MinuteWindow } from '../window/minute-window.js';
 import type { StoreBackend } from './flow-store.js';
 import { defaultBounds } from './memory/capacity.js';
+import { type DurableConfig, openDurableMemory } from './memory/durability/open-durable.js';
 import { MemoryFlowStore } from './memory/memory-store.js';
 import { openPostgres, type PostgresConfig } from './postgres/open-postgres.js';
 
 export type StoreConfig = Pick<
   Config,
-  'INMEMORY' | 'RETENTION_HOURS' | 'MAX_FLOWS' | 'MAX_NAME_BYTES' | 'COUNTS_RETENTION_HOURS'
+  'INMEMORY' | 'RETENTION_HOURS' | 'MAX_FLOWS' | 'MAX_NAME_BYTES' | 'COUNTS_RETENTION_HOURS' | 'DATA_DIR'
 > &
-  PostgresConfig;
+  PostgresConfig &
+  Omit<DurableConfig, 'DATA_DIR'>;
 
-/** The in-memory store with this process's minute window (`INMEMORY=true`), or the PostgreSQL backend. */
+/**
+ * The in-memory store with this process's minute window (`INMEMORY=true`), kept in DATA_DIR when set;
+ * or the PostgreSQL backend.
+ */
 export async function openStore(
   config: StoreConfig,
   log: Logger,
 ): Promise<StoreBackend & { countsHistory: CountsHistory }> {
   if (!config.INMEMORY) return openPostgres(config, log);
-  const window = new MinuteWindow();
   const defaults = defaultBounds();
   const options = {
     retentionHours: config.RETENTION_HOURS,
@@ -28,8 +32,13 @@ export async function openStore(
     maxNameBytes: config.MAX_NAME_BYTES ?? defaults.maxNameBytes,
   };
   log.info({ ...options, heapSizeLimit: defaults.heapSizeLimit }, 'in-memory store bounds');
-  const store = new MemoryFlowStore(window, { ...options, log });
   const { COUNTS_RETENTION_HOURS: hours, ROTATION_INTERVAL_MS: intervalMs } = config;
   const countsHistory = new CountsRing(ringCapacity(hours, intervalMs), hours);
+  if (config.DATA_DIR) {
+    const durable = await openDurableMemory({ ...config, DATA_DIR: config.DATA_DIR }, log, options);
+    return { ...durable, countsHistory };
+  }
+  const window = new MinuteWindow();
+  const store = new MemoryFlowStore(window, { ...options, log });
   return { store, counter: window, limits: store, countsHistory };
 }

@@ -4,6 +4,7 @@ import {
   CapacityError,
   CommitUnknownError,
   HourExpiredError,
+  LogWriteFailedError,
   StoreUnavailableError,
   TooManyRecordsError,
   totalOverflow,
@@ -49,9 +50,10 @@ export function postFlowsErrors(maxRecords: number) {
     ),
     503: errorResponse(
       503,
-      'persistent store only: the database is unreachable, nothing was applied (FLOWS_ERR_STORE_UNAVAILABLE), or the connection was lost while committing (FLOWS_ERR_COMMIT_UNKNOWN); see Retry-After',
+      'persistent store: the database is unreachable, nothing was applied (FLOWS_ERR_STORE_UNAVAILABLE), or the connection was lost while committing (FLOWS_ERR_COMMIT_UNKNOWN); in-memory store with DATA_DIR: the batch could not be written to the log, nothing was applied (FLOWS_ERR_LOG_WRITE_FAILED); see Retry-After',
       storeUnavailable('writing flows'),
       exampleOf(new CommitUnknownError('Connection terminated unexpectedly')),
+      exampleOf(new LogWriteFailedError('no space left on the device')),
     ),
   };
 }

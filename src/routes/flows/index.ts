@@ -53,7 +53,10 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
       if (!Buffer.isBuffer(request.body)) throw new ValidationError('body must be a JSON array of flow records');
       // The write duration covers the store's work only: not a fast path that declined, nor decoding.
       let started = performance.now();
-      let accepted = store.ingestJson?.(request.body, maxBatchRecords);
+      const options = request.idempotency ? { idempotency: request.idempotency } : undefined;
+      const fast = store.ingestJson?.(request.body, maxBatchRecords, options);
+      // Only a store that waits for the disk answers with a promise; the others cost no extra turn.
+      let accepted = fast instanceof Promise ? await fast : fast;
       if (accepted === undefined) {
         const records = decodeRecords(request.body);
         started = performance.now();

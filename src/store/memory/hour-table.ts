@@ -9,7 +9,7 @@ import { clearSlots, EMPTY, rebuildSlots } from './linear-probing.js';
  * concatenated strings, and no allocation per record once the buffer has grown.
  */
 const INITIAL_FLOWS = 64;
-const FLOW_BYTES = 32;
+export const FLOW_BYTES = 32;
 /** Int32s per flow in `keys`: src, dest, vpc, store-wide flow id, then the totals' 16 bytes. */
 export const KEY_INTS = FLOW_BYTES / 4;
 /** Flow `index`'s bytes_tx is `totals[index * TOTAL_DOUBLES + TX]`, and bytes_rx the next one. */
@@ -28,11 +28,64 @@ export class HourTable {
   countAtBatchStart = -1;
   #slots = new Int32Array(INITIAL_FLOWS * 2).fill(EMPTY);
   #mask = INITIAL_FLOWS * 2 - 1;
+  /** The buffer is also a snapshot's (see share): copy it before the next write. */
+  #shared = false;
 
   constructor() {
     const flows = new ArrayBuffer(INITIAL_FLOWS * FLOW_BYTES);
     this.keys = new Int32Array(flows);
     this.totals = new Float64Array(flows);
+  }
+
+  /** Bytes of the buffer of a table of `count` flows: the capacity growth would have given it. */
+  static bufferBytes(count: number): number {
+    let capacity = INITIAL_FLOWS;
+    while (capacity < count) capacity *= 2;
+    return capacity * FLOW_BYTES;
+  }
+
+  /** A table over the first `count` flows in `flows` (of bufferBytes(count), laid out as `share` gives them). */
+  static fromFlows(flows: ArrayBuffer, count: number): HourTable {
+    const table = new HourTable();
+    const capacity = flows.byteLength / FLOW_BYTES;
+    table.keys = new Int32Array(flows);
+    table.totals = new Float64Array(flows);
+    table.count = count;
+    table.#slots = rebuildSlots(capacity * 2, count, table.#hashOf);
+    table.#mask = capacity * 2 - 1;
+    return table;
+  }
+
+  /**
+   * The flows as they are now, for a snapshot written in the background: the buffer is handed over as it
+   * is and copied by the next write to this table instead (copy on write), so taking a snapshot copies
+   * only the tables written while it is being saved.
+   */
+  share(): Uint8Array {
+    this.#shared = true;
+    return new Uint8Array(this.keys.buffer, 0, this.count * FLOW_BYTES);
+  }
+
+  /** Called before any write to the flows: takes a private copy if a snapshot holds the buffer. */
+  own(): void {
+    if (!this.#shared) return;
+    const flows = this.keys.buffer.slice(0);
+    this.keys = new Int32Array(flows);
+    this.totals = new Float64Array(flows);
+    this.#shared = false;
+  }
+
+  /** Index of the flow, or -1 when this table does not hold it. */
+  find(src: number, dest: number, vpc: number): number {
+    const keys = this.keys;
+    let slot = hash(src, dest, vpc) & this.#mask;
+    for (;;) {
+      const index = this.#slots[slot];
+      if (index === EMPTY) return -1;
+      const k = index * KEY_INTS;
+      if (keys[k] === src && keys[k + 1] === dest && keys[k + 2] === vpc) return index;
+      slot = (slot + 1) & this.#mask;
+    }
   }
 
   /** Index of the flow, inserting it with zero totals and id `newFlowId` when new. */
@@ -72,6 +125,8 @@ export class HourTable {
 
   /** Gives every flow's names their new ids (`remap[old]`, see name-compaction.ts) and rehashes. */
   renumber(remap: Int32Array): void {
+    // A snapshot being written holds the old ids with the old names.
+    this.own();
     const keys = this.keys;
     for (let k = 0; k < this.count * KEY_INTS; k += KEY_INTS) {
       keys[k] = remap[keys[k]];
@@ -92,6 +147,7 @@ export class HourTable {
     new Uint8Array(flows).set(new Uint8Array(this.keys.buffer));
     this.keys = new Int32Array(flows);
     this.totals = new Float64Array(flows);
+    this.#shared = false;
     // Load factor stays at or under 1/2, which keeps linear probes short.
     this.#slots = rebuildSlots(capacity * 2, this.count, this.#hashOf);
     this.#mask = capacity * 2 - 1;

@@ -1,0 +1,64 @@
+import { LRUCache } from 'lru-cache';
+import type {
+  IdempotencyOutcome,
+  IdempotencyStore,
+  IdempotencyTicket,
+} from '../../../idempotency/idempotency-store.js';
+
+interface KeyEntry {
+  bodyHash: string;
+  accepted: number;
+  expiresAt: number;
+}
+
+/** One key as a snapshot holds it: key, body hash, records accepted, expiry (epoch ms). */
+export type KeyRow = [key: string, bodyHash: string, accepted: number, expiresAt: number];
+
+/**
+ * Idempotency-Keys with DATA_DIR: recorded by the journal with their batch (in memory when the batch is
+ * applied, on disk in its log record and in snapshots), so a key exists exactly when its batch does, also
+ * after a restart. Bounded like the volatile keys (IDEMPOTENCY_MAX_KEYS, least recently used first).
+ * As StoreBackend.idempotency: `get` answers the one success POST /flows has; `put` has nothing left to do.
+ */
+export class DurableKeys implements IdempotencyStore {
+  readonly #cache: LRUCache<string, KeyEntry>;
+
+  constructor(maxKeys: number, ttlMs: number) {
+    this.#cache = new LRUCache({ max: maxKeys, ttl: ttlMs, ttlAutopurge: false });
+  }
+
+  async get(key: string): Promise<IdempotencyOutcome | undefined> {
+    const entry = this.#cache.get(key);
+    if (!entry) return undefined;
+    return { bodyHash: entry.bodyHash, response: { statusCode: 200, payload: `{"accepted":${entry.accepted}}` } };
+  }
+
+  async put(): Promise<void> {}
+
+  record({ key, bodyHash, expiresAt }: IdempotencyTicket, accepted: number): void {
+    const ttl = expiresAt - Date.now();
+    if (ttl > 0) this.#cache.set(key, { bodyHash, accepted, expiresAt }, { ttl });
+  }
+
+  forget(key: string): void {
+    this.#cache.delete(key);
+  }
+
+  /** The live keys, least recently used first, so that restoring them in order keeps the LRU order. */
+  rows(): KeyRow[] {
+    const now = Date.now();
+    const rows: KeyRow[] = [];
+    for (const [key, e] of this.#cache.rentries() as Generator<[string, KeyEntry]>) {
+      if (e.expiresAt > now) rows.push([key, e.bodyHash, e.accepted, e.expiresAt]);
+    }
+    return rows;
+  }
+
+  restore(rows: KeyRow[]): void {
+    for (const [key, bodyHash, accepted, expiresAt] of rows) this.record({ key, bodyHash, expiresAt }, accepted);
+  }
+
+  get size(): number {
+    return this.#cache.size;
+  }
+}
