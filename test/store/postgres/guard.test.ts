@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError } from 'cockatiel';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { unavailable } from '../../../src/store/postgres/errors.js';
 import { StoreGuard } from '../../../src/store/postgres/guard.js';
-import { silentLogger } from '../../support/helper.js';
+import { createPool } from '../../../src/store/postgres/pool.js';
+import { PostgresFlowStore } from '../../../src/store/postgres/postgres-store.js';
+import { freePort } from '../../../testkit/free-port.js';
+import { record, silentLogger } from '../../support/helper.js';
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 const duplicate = () => Object.assign(new Error('duplicate key'), { code: '23505' });
@@ -75,5 +78,39 @@ describe('StoreGuard (circuit breaker around the database)', () => {
       headers: { 'retry-after': '2' },
     });
     expect(err.message).toContain('the database cannot be reached');
+  });
+});
+
+describe('the PostgreSQL store behind its breaker', () => {
+  it('fails fast everywhere once it is open: batches checked by retention, range queries, readiness', async () => {
+    const pool = createPool({
+      connectionString: `postgres://postgres:password@127.0.0.1:${await freePort()}/none`,
+      max: 2,
+      timeoutMs: 1000,
+      onIdleError: () => {},
+    });
+    const connects = vi.spyOn(pool, 'connect');
+    const store = new PostgresFlowStore({
+      pool,
+      log: silentLogger,
+      retentionHours: 5,
+      guard: { retries: 1, failuresToOpen: 2, halfOpenAfterMs: { initial: 60_000, max: 60_000 } },
+    });
+    // Two batches find the database away (their retention check cannot read the newest hour): it opens.
+    for (let i = 0; i < 2; i++) {
+      await expect(store.ingest([record()])).rejects.toMatchObject({ code: 'FLOWS_ERR_STORE_UNAVAILABLE' });
+    }
+    expect(store.guard.state).toBe('open');
+    const reached = connects.mock.calls.length;
+    const notNow = { statusCode: 503, message: expect.stringContaining('not trying again yet') };
+    await expect(store.ingest([record()])).rejects.toMatchObject(notNow);
+    await expect(store.hourSummaries(0, 1)).rejects.toMatchObject(notNow);
+    await expect(
+      store.topFlows({ from_hour: 0, to_hour: 1, by: ['src_app'], metric: 'bytes', limit: 10, filters: {} }),
+    ).rejects.toMatchObject(notNow);
+    await expect(store.ping()).rejects.toMatchObject(notNow);
+    // None of them went near the database.
+    expect(connects.mock.calls.length).toBe(reached);
+    await store.close();
   });
 });
