@@ -104,7 +104,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.register(auth, { apiKeys });
   app.register(rateLimit, { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
-  app.register(metrics, { store, sink, observeCommits: backend.observeCommits, limits: backend.limits });
+  app.register(metrics, {
+    store,
+    sink,
+    observeCommits: backend.observeCommits,
+    storeBreaker: backend.breakerState,
+    limits: backend.limits,
+  });
   app.register(idempotency, {
     store:
       backend.idempotency ??

@@ -111,8 +111,8 @@ async function watch(): Promise<void> {
         log.warn({ partition, offset: message.offset }, 'message is not a flow count; skipped');
         return;
       }
-      if (repeats.isRepeat(count.minute, count.instance)) {
-        log.debug({ minute: count.minute, instance: count.instance }, 'repeated count dropped');
+      if (repeats.isRepeat(count)) {
+        log.debug({ minute: count.minute, instance: count.instance, scope: count.scope }, 'repeated count dropped');
         return;
       }
       process.stdout.write(`${json ? countJson(count) : formatCount(count)}\n`);

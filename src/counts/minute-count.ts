@@ -16,6 +16,12 @@ export interface MinuteCount {
   bytes_rx: ExactInteger;
   /** Present when the window was cut short by shutdown. */
   partial?: true;
+  /**
+   * `cluster`: the count of every instance on one database (persistent mode), published by whichever
+   * instance counted it, so its repeats share the minute alone. Absent: this process's own count, whose
+   * repeats share the minute and the instance.
+   */
+  scope?: 'cluster';
 }
 
 /** A count as it is published: the minute's numbers plus the instance that counted them. */
@@ -65,6 +71,7 @@ export function parseCount(text: string, instance: string): PublishedCount | und
   return {
     ...(count as MinuteCount),
     ...(raw.partial === true ? { partial: true } : {}),
+    ...(raw.scope === 'cluster' ? { scope: 'cluster' } : {}),
     instance: typeof raw.instance === 'string' ? raw.instance : instance,
   };
 }

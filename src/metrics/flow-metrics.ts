@@ -1,12 +1,14 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CountsSink } from '../sinks/counts-sink.js';
-import type { FlowStore, ObserveCommits } from '../store/flow-store.js';
+import type { BreakerState, FlowStore, ObserveCommits } from '../store/flow-store.js';
 import type { StoreLimits } from '../store/limits.js';
 import { registerEventLoopDelay } from './event-loop-delay.js';
 import { FastHistogram, type Series } from './fast-histogram.js';
 import { limitGauges } from './limit-gauges.js';
 
 const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
+/** A scrape waits no longer than this for the store's figures. */
+const STORE_GAUGE_TIMEOUT_MS = 1000;
 
 /**
  * Every metric the service exports, in a registry of its own (not prom-client's global one), so two
@@ -30,6 +32,7 @@ export class FlowMetrics {
     sink: CountsSink | undefined,
     observeCommits?: ObserveCommits,
     limits?: StoreLimits,
+    storeBreaker?: () => BreakerState,
   ) {
     const registers = [this.registry];
     // Process metrics and event-loop lag (nodejs_eventloop_lag_*), as every Node service exports them.
@@ -86,20 +89,36 @@ export class FlowMetrics {
       this.commitBatches.observe(commit.batches);
       this.commitRecords.observe(commit.records);
     });
-    this.#storeGauges(store);
+    this.#storeGauges(store, storeBreaker);
     this.#sinkGauges(sink);
     if (limits) limitGauges(this.registry, limits);
   }
 
-  #storeGauges(store: Pick<FlowStore, 'flowCount'>): void {
+  #storeGauges(store: Pick<FlowStore, 'flowCount'>, breaker: (() => BreakerState) | undefined): void {
     new Gauge({
       name: 'flows_held',
-      help: 'Distinct (flow, hour) totals currently held by the store',
+      help: 'Distinct (flow, hour) totals currently held by the store (NaN while the store cannot say)',
       registers: [this.registry],
       async collect() {
-        this.set(await store.flowCount());
+        // While the database is away the figure is unknown (NaN, which no alert threshold matches); the rest
+        // of the scrape, the process metrics above all, must still be served.
+        try {
+          this.set(await withTimeout(store.flowCount(), STORE_GAUGE_TIMEOUT_MS));
+        } catch {
+          this.set(Number.NaN);
+        }
       },
     });
+    if (breaker) {
+      new Gauge({
+        name: 'flows_store_breaker_state',
+        help: 'Circuit breaker in front of the database: 0 closed, 1 half-open, 2 open (failing fast)',
+        registers: [this.registry],
+        collect() {
+          this.set(BREAKER_STATES[breaker()]);
+        },
+      });
+    }
   }
 
   #sinkGauges(sink: CountsSink | undefined): void {
@@ -149,4 +168,12 @@ export class FlowMetrics {
       });
     }
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -31,6 +31,9 @@ export const CountsAnswer = Type.Object(
         bytes_tx: Sum('bytes transmitted in the window'),
         bytes_rx: Sum('bytes received in the window'),
         partial: Type.Optional(Type.Boolean({ description: 'true: the window was cut short by a shutdown' })),
+        scope: Type.Optional(
+          Type.Literal('cluster', { description: 'persistent mode: the count of every instance on the database' }),
+        ),
       }),
       { description: 'the published counts of the range, ascending by minute' },
     ),

@@ -4,10 +4,12 @@ export const MAX_TOTAL = Number.MAX_SAFE_INTEGER;
 export const MAX_HOUR = 2 ** 31 - 1;
 export const MAX_NAME_LENGTH = 256;
 
-// No NUL: PostgreSQL text cannot hold it, and both stores must accept exactly the same names.
-export const NO_NUL = '^[^\\u0000]*$';
+// No NUL, and no unpaired UTF-16 surrogate ("\ud800" alone): PostgreSQL text cannot hold either (a lone
+// surrogate becomes U+FFFD on its way there, so two distinct names would become one), and both stores
+// must accept exactly the same names. The validator matches Unicode code points, so a pair passes.
+export const NAME_PATTERN = '^[^\\u0000\\ud800-\\udfff]*$';
 export const Name = (description: string) =>
-  Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL, description });
+  Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NAME_PATTERN, description });
 const Bytes = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_TOTAL, description });
 const Hour = Type.Integer({ minimum: 0, maximum: MAX_HOUR, description: 'hour number' });
 

@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { ISO_TIME } from './counts.js';
-import { NO_NUL } from './flow.js';
+import { NAME_PATTERN } from './flow.js';
 
 const TYPE_WORDS: Record<string, string> = {
   integer: 'an integer',
@@ -13,7 +13,7 @@ const TYPE_WORDS: Record<string, string> = {
 
 /** What the patterns of the service's schemas ask, in words. */
 const PATTERN_WORDS: Record<string, string> = {
-  [NO_NUL]: 'must not contain NUL (\\u0000) characters',
+  [NAME_PATTERN]: 'must not contain NUL or an unpaired UTF-16 surrogate',
   [ISO_TIME]: 'must be an ISO 8601 time with a zone, such as 2026-11-21T16:00:00Z',
 };
 

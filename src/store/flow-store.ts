@@ -66,6 +66,9 @@ export interface CommitStats {
 
 export type ObserveCommits = (listener: (commit: CommitStats) => void) => void;
 
+/** A store's circuit breaker around its database: `open` while it fails fast (metrics only). */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
 /** A storage backend as start-up wires it: the store and what comes with it, each passed where it is used. */
 export interface StoreBackend {
   store: FlowStore;
@@ -78,6 +81,8 @@ export interface StoreBackend {
   idempotency?: IdempotencyStore;
   /** Reports each group commit (PostgreSQL), for the commit metrics. */
   observeCommits?: ObserveCommits;
+  /** The circuit breaker around the database (PostgreSQL), for the metrics. */
+  breakerState?: () => BreakerState;
   /** Retention and capacity, for `/ready` and `/metrics`; unset when neither applies. */
   limits?: StoreLimits;
   /**

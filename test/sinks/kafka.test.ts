@@ -75,6 +75,16 @@ describe.skipIf(kafkaSkipReason)('Kafka counts sink against a real Kafka-protoco
     expect(await readFile(opts.spoolPath, 'utf8')).toBe('');
   });
 
+  it('publishes a cluster’s count with its scope, stamped with the instance that published it', async () => {
+    const opts = await options({ instance: 'web-2' });
+    const sink = await KafkaCountsSink.open(opts);
+    await sink.publish({ ...count(1), scope: 'cluster' });
+    await until(() => sink.spooled === 0);
+    await sink.close();
+    const messages = await readTopic(opts.brokers, opts.topic);
+    expect(messages.map((m) => m.value)).toEqual([{ ...count(1), scope: 'cluster', instance: 'web-2' }]);
+  });
+
   it.skipIf(externalBrokers)(
     'keeps counts in the spool while the broker is unreachable, then sends them all in order, none twice',
     async () => {

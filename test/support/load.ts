@@ -7,7 +7,12 @@ export interface LoadResult {
   outcomes: Map<number, Outcome>;
   /** The 503 answers, for their headers and bodies. */
   rejections: { status: number; retryAfter: string | null; body: { code: string; message: string } }[];
+  /** Every answer (a lost connection included): when it was sent, how long it took, its status (0: none). */
+  answers: { sentAt: number; ms: number; status: number }[];
 }
+
+/** A request not answered within this is a hang: the load records it as status 0 and gives up on it. */
+export const HANG_MS = 30_000;
 
 const FLOWS_PER_BATCH = 5;
 const RECORDS_PER_FLOW = 4;
@@ -34,13 +39,16 @@ export function startLoad(
   clients: number,
   until: (result: LoadResult) => boolean,
 ): { result: LoadResult; done: Promise<LoadResult> } {
-  const result: LoadResult = { outcomes: new Map(), rejections: [] };
+  const result: LoadResult = { outcomes: new Map(), rejections: [], answers: [] };
   let next = 0;
   const loop = async () => {
     while (!until(result)) {
       const id = next++;
+      const sentAt = performance.now();
+      const answered = (status: number) => result.answers.push({ sentAt, ms: performance.now() - sentAt, status });
       try {
-        const res = await targets().post(batch(id, hour));
+        const res = await targets().post(batch(id, hour), {}, AbortSignal.timeout(HANG_MS));
+        answered(res.status);
         if (res.status === 200) result.outcomes.set(id, 'acknowledged');
         else {
           const body = (await res.json()) as { code: string; message: string };
@@ -48,6 +56,7 @@ export function startLoad(
           result.outcomes.set(id, body.code === 'FLOWS_ERR_STORE_UNAVAILABLE' ? 'unavailable' : 'unknown');
         }
       } catch {
+        answered(0);
         result.outcomes.set(id, 'unknown');
         // The server is gone; give the test a moment to act instead of spinning on refused connections.
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -8,16 +8,24 @@ export interface PgAppOptions {
   now?: () => number;
   timeoutMs?: number;
   idempotencyPurgeMs?: number;
+  readPageSize?: number;
   config?: Partial<AppConfig>;
 }
 
 /** An app over a PostgreSQL backend on `url`, driven with app.inject; as one service instance would be. */
 export async function pgApp(
   url: string,
-  { intervalMs = 60_000, now, timeoutMs = 2000, idempotencyPurgeMs, config }: PgAppOptions = {},
+  { intervalMs = 60_000, now, timeoutMs = 2000, idempotencyPurgeMs, readPageSize, config }: PgAppOptions = {},
 ) {
   const pool = createPool({ connectionString: url, max: 5, timeoutMs, onIdleError: () => {} });
-  const backend = await openPostgresBackend({ pool, log: silentLogger, intervalMs, now, idempotencyPurgeMs });
+  const backend = await openPostgresBackend({
+    pool,
+    log: silentLogger,
+    intervalMs,
+    now,
+    idempotencyPurgeMs,
+    readPageSize,
+  });
   const app = buildApp({ config: { ...testConfig, ...config }, backend, logger: silentLogger });
   return { app, store: backend.store, pool };
 }

@@ -74,11 +74,12 @@ export class ServerProcess {
     return server;
   }
 
-  post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  post(body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
     return fetch(`${this.base}/flows`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
+      signal,
     });
   }
 

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { Series } from '../../metrics/fast-histogram.js';
 import { FlowMetrics } from '../../metrics/flow-metrics.js';
 import type { CountsSink } from '../../sinks/counts-sink.js';
-import type { FlowStore, ObserveCommits } from '../../store/flow-store.js';
+import type { BreakerState, FlowStore, ObserveCommits } from '../../store/flow-store.js';
 import type { StoreLimits } from '../../store/limits.js';
 
 declare module 'fastify' {
@@ -18,11 +18,16 @@ export interface MetricsOptions {
   sink: CountsSink | undefined;
   observeCommits: ObserveCommits | undefined;
   limits?: StoreLimits;
+  /** The store's circuit breaker, when it has one. */
+  storeBreaker?: () => BreakerState;
 }
 
 /** Request latency and rejections for every route; the registry is served by routes/metrics.ts. */
-const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { store, sink, observeCommits, limits }) => {
-  const metrics = new FlowMetrics(store, sink, observeCommits, limits);
+const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (
+  app,
+  { store, sink, observeCommits, limits, storeBreaker },
+) => {
+  const metrics = new FlowMetrics(store, sink, observeCommits, limits, storeBreaker);
   app.decorate('metrics', metrics);
 
   // Callback-style hooks: they run on every request, and an async one would cost a promise each time.

@@ -1,14 +1,14 @@
-import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ValidationError } from '../../errors.js';
 import { sendJsonAnswer } from '../../http/json-answer.js';
 import { validatorCompiler } from '../../http/validation.js';
-import { Accepted, FlowsQuery, FlowTotal, type FlowTotal as FlowTotalRow, flowBatch } from '../../schemas/flow.js';
+import { Accepted, FlowsQuery, FlowTotal, flowBatch } from '../../schemas/flow.js';
 import type { FlowStore } from '../../store/flow-store.js';
 import { getFlowsErrors, postFlowsErrors } from './documented-errors.js';
 import { createFlowBatchDecoder, rawJsonBody } from './flow-batch-body.js';
+import { sendHourPages } from './hour-stream.js';
 
 export interface FlowRoutesOptions {
   /** Handed over as it is, so the store's fast paths are reached (see FlowStore). */
@@ -87,9 +87,7 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
       const json = store.flowsForHourJson?.(hour);
       if (json) return sendJsonAnswer(request, reply as FastifyReply, json);
       if (!store.streamFlowsForHour) return store.flowsForHour(hour);
-      const pages = await store.streamFlowsForHour(hour);
-      // A stream bypasses the response schema's serializer (typed for arrays), so jsonArray writes the same shape.
-      return sendJsonAnswer(request, reply as FastifyReply, Readable.from(jsonArray(pages)));
+      return sendHourPages(request, reply as FastifyReply, await store.streamFlowsForHour(hour));
     },
   );
 };
@@ -100,18 +98,3 @@ export default fp(flowRoutes, {
   encapsulate: true,
   dependencies: ['swagger', 'rate-limit', 'metrics', 'idempotency'],
 });
-
-/** Serializes page by page, so only one page of an hour is in memory at a time. */
-async function* jsonArray(pages: AsyncIterable<FlowTotalRow[]>): AsyncGenerator<string> {
-  let first = true;
-  yield '[';
-  for await (const page of pages) {
-    let chunk = '';
-    for (const f of page) {
-      chunk += `${first ? '' : ','}{"src_app":${JSON.stringify(f.src_app)},"dest_app":${JSON.stringify(f.dest_app)},"vpc_id":${JSON.stringify(f.vpc_id)},"hour":${f.hour},"bytes_tx":${f.bytes_tx},"bytes_rx":${f.bytes_rx}}`;
-      first = false;
-    }
-    yield chunk;
-  }
-  yield ']';
-}

@@ -13,9 +13,8 @@ export interface FlowDelta {
   rx: number;
 }
 
-/** A batch ready to write: its flows, the window it arrived in (for the minute counts), its Idempotency-Key. */
+/** A batch ready to write: its flows and its Idempotency-Key. */
 export interface PreparedBatch {
-  minute: number;
   records: number;
   flows: Map<string, FlowDelta>;
   ticket?: IdempotencyTicket;
@@ -31,11 +30,7 @@ export function flowKey(hour: number, src: string, dest: string, vpc: string): s
  * rejected here without touching the database. Each addend is at most 2^53-1, so a sum past the limit
  * is still seen as past it after floating-point rounding.
  */
-export function prepareBatch(
-  records: readonly FlowRecord[],
-  minute: number,
-  ticket?: IdempotencyTicket,
-): PreparedBatch {
+export function prepareBatch(records: readonly FlowRecord[], ticket?: IdempotencyTicket): PreparedBatch {
   const flows = new Map<string, FlowDelta>();
   for (const r of records) {
     const key = flowKey(r.hour, r.src_app, r.dest_app, r.vpc_id);
@@ -56,17 +51,21 @@ export function prepareBatch(
       });
     }
   }
-  return { minute, records: records.length, flows, ticket };
+  return { records: records.length, flows, ticket };
 }
 
-/** Column arrays for `unnest`, rows in one global key order so concurrent writers lock rows alike. */
+/**
+ * The columns for `unnest`, as PostgreSQL array literals, rows in one global key order so concurrent
+ * writers lock rows alike. Written here rather than by node-postgres, which quotes and escapes every
+ * element of every array: a group's parameters are most of what the process does per record.
+ */
 export interface UpsertColumns {
-  hour: number[];
-  src: string[];
-  dest: string[];
-  vpc: string[];
-  tx: number[];
-  rx: number[];
+  hour: string;
+  src: string;
+  dest: string;
+  vpc: string;
+  tx: string;
+  rx: string;
 }
 
 /**
@@ -91,17 +90,27 @@ export function mergeFlows(batches: readonly PreparedBatch[]): UpsertColumns | u
     }
   }
   const flows = [...merged.values()].sort(compareFlows);
+  const numbers = (pick: (f: FlowDelta) => number) => `{${flows.map(pick).join(',')}}`;
+  const texts = (pick: (f: FlowDelta) => string) => `{${flows.map((f) => quote(pick(f))).join(',')}}`;
   return {
-    hour: flows.map((f) => f.hour),
-    src: flows.map((f) => f.src_app),
-    dest: flows.map((f) => f.dest_app),
-    vpc: flows.map((f) => f.vpc_id),
-    tx: flows.map((f) => f.tx),
-    rx: flows.map((f) => f.rx),
+    hour: numbers((f) => f.hour),
+    src: texts((f) => f.src_app),
+    dest: texts((f) => f.dest_app),
+    vpc: texts((f) => f.vpc_id),
+    tx: numbers((f) => f.tx),
+    rx: numbers((f) => f.rx),
   };
 }
 
-function compareFlows(a: FlowDelta, b: FlowDelta): number {
+const NEEDS_ESCAPE = /["\\]/;
+
+/** An array element: always quoted (so NULL, braces, commas and spaces are plain text); `"` and `\` escaped. */
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? `"${text.replace(/["\\]/g, '\\$&')}"` : `"${text}"`;
+}
+
+/** One global order of flows (hour, then names), in which every writer locks rows. */
+export function compareFlows(a: FlowDelta, b: FlowDelta): number {
   if (a.hour !== b.hour) return a.hour - b.hour;
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }

@@ -1,114 +1,112 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { MinuteCount } from '../../counts/minute-count.js';
-import { parseExact } from '../../queries/exact-integer.js';
 import type { ClosingWindow, WindowCounter } from '../../window/window-counter.js';
-import { EMITTER_LOCK, FENCE_LOCK } from './locks.js';
+import type { FlowDelta, PreparedBatch } from './batch.js';
+import { JOIN_SQL, LEAVE_SQL } from './count-statements.js';
+import { emitWindows } from './emitter.js';
+import type { StoreGuard } from './guard.js';
+import { writeShare } from './share-writer.js';
+import { type ShareSet, WindowShare } from './window-share.js';
 
-interface StatRow {
-  minute: string;
-  unique_flows: string;
-  records: string;
-  bytes_tx: string;
-  bytes_rx: string;
+export interface ClusterCounterOptions {
+  pool: pg.Pool;
+  intervalMs: number;
+  log: Logger;
+  /** This process's name in the shared tables; unique per process. */
+  instance: string;
+  guard: StoreGuard;
+  now?: () => number;
+  /** Distinct keys the open share may hold before they are written early, which bounds its memory. */
+  spillKeys?: number;
+  /**
+   * An instance not heard of for this long has stopped without leaving, and is no longer waited for.
+   * Every live instance writes its share at each boundary; by default two windows and ten seconds more
+   * (clock skew, a slow write) pass before one is given up.
+   */
+  staleAfterMs?: number;
 }
 
-// Windows to count: every window with rows up to the one just closed, and that one even when empty.
-const COUNTS_SQL = `
-SELECT w.minute::text,
-  (SELECT count(*) FROM flow_minute_keys k WHERE k.minute = w.minute)::text AS unique_flows,
-  coalesce(sum(s.records), 0)::text AS records,
-  coalesce(sum(s.bytes_tx), 0)::text AS bytes_tx,
-  coalesce(sum(s.bytes_rx), 0)::text AS bytes_rx
-FROM (SELECT DISTINCT minute FROM flow_minute_stats WHERE minute <= $1 AND minute > $2
-      UNION SELECT $1::bigint) w
-LEFT JOIN flow_minute_stats s ON s.minute = w.minute
-WHERE w.minute > $2
-GROUP BY w.minute ORDER BY w.minute`;
+/** Shares kept for writing while the database refuses them. */
+const MAX_PENDING = 60;
+
+interface PendingShare {
+  minute: number;
+  keys: Map<string, FlowDelta>;
+  /** Set for the share of a closed window; unset for keys written early. */
+  stats?: ShareSet;
+}
 
 /**
- * Minute counts for a cluster of instances sharing one database. Writers file each batch's keys under
- * its window in the same transaction as its totals. At each boundary every instance tries a
- * session advisory lock; the one that gets it closes the window (waiting for in-flight writers, which
- * hold the fence lock shared), counts what every instance wrote, and prunes the counted rows. The
- * others return nothing, so each window is published once for the whole cluster. A published window
- * is remembered in `flow_count_state`; after a crash between publish and prune it is published again
- * with the same key (the minute), which consumers drop as a repeat.
+ * Minute counts for a cluster of instances sharing one database, without a row per record: each instance
+ * keeps its share of the open window in memory (its distinct keys, records and bytes of the batches it
+ * committed), and at each boundary writes it once, then tries to publish (emitter.ts). A window is
+ * published once for the whole cluster when every live instance has written its share of it. An
+ * instance killed mid-window loses its share of that window's count (never any total); one that stops
+ * normally writes its share of the open window before it leaves, so the others count it.
  */
 export class ClusterWindowCounter implements WindowCounter {
-  readonly #pool: pg.Pool;
-  readonly #intervalMs: number;
-  readonly #log: Logger;
-  // One rotation after another, even when one outlasts a short window.
-  #counting: Promise<unknown> = Promise.resolve();
+  readonly #o: ClusterCounterOptions & { spillKeys: number; staleAfterMs: number };
+  readonly #share = new WindowShare();
+  readonly #pending: PendingShare[] = [];
+  /** Start of the open window, where keys written early are filed. */
+  #openStart: number;
+  // Shares are written in order, one after another, and each rotation after the one before.
+  #writing: Promise<unknown> = Promise.resolve();
 
-  constructor(pool: pg.Pool, intervalMs: number, log: Logger) {
-    this.#pool = pool;
-    this.#intervalMs = intervalMs;
-    this.#log = log;
+  private constructor(options: ClusterCounterOptions) {
+    this.#o = { spillKeys: 100_000, staleAfterMs: 2 * options.intervalMs + 10_000, ...options };
+    const now = (options.now ?? Date.now)();
+    this.#openStart = Math.floor(now / options.intervalMs) * options.intervalMs;
   }
 
-  rotate({ end, partial }: ClosingWindow, publish: (count: MinuteCount) => Promise<void>): Promise<void> {
-    // At shutdown the open window stays in the database: another instance (or the next start) counts it.
-    if (partial) return this.#counting.then(() => {});
-    const closing = Math.floor(end / this.#intervalMs) * this.#intervalMs - this.#intervalMs;
-    const counted = this.#counting.then(() => this.#countAsEmitter(closing, publish));
-    this.#counting = counted.catch(() => {});
-    return counted;
+  /** Joins the cluster: from the open window on, no window is published before this instance wrote its share. */
+  static async join(options: ClusterCounterOptions): Promise<ClusterWindowCounter> {
+    const counter = new ClusterWindowCounter(options);
+    const { pool, instance, intervalMs, guard } = options;
+    await guard.retrying(() => pool.query(JOIN_SQL, [instance, counter.#openStart - intervalMs]));
+    return counter;
   }
 
-  async #countAsEmitter(closing: number, publish: (count: MinuteCount) => Promise<void>): Promise<void> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [EMITTER_LOCK]);
-      if (!rows[0].got) return;
-      try {
-        await this.#countThrough(client, closing, publish);
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [EMITTER_LOCK]);
-      }
-    } catch (err) {
-      broken = err as Error;
-      throw err;
-    } finally {
-      client.release(broken);
+  /** The batches of a committed transaction, in the window open now. */
+  record(batches: readonly PreparedBatch[]): void {
+    if (this.#share.record(batches) < this.#o.spillKeys) return;
+    this.#pending.push({ minute: this.#openStart, keys: this.#share.takeKeys() });
+    this.#then(() => this.#writePending()).catch((err: unknown) => {
+      this.#o.log.warn({ err }, 'writing minute-count keys early failed; they are written at the next boundary');
+    });
+  }
+
+  rotate({ start, end, partial }: ClosingWindow, publish: (count: MinuteCount) => Promise<void>): Promise<void> {
+    // Before the first await: a batch committed from now on counts in the next window.
+    const closed = this.#share.take();
+    this.#pending.push({ minute: start, keys: closed.keys, stats: closed });
+    this.#openStart = end;
+    // Shares the database would not take for sixty windows are given up, so memory stays bounded.
+    while (this.#pending.length > MAX_PENDING) {
+      const lost = this.#pending.shift();
+      this.#o.log.error({ minute: lost?.minute }, 'a minute-count share could not be written for too long; dropped');
     }
+    return this.#then(async () => {
+      await this.#writePending();
+      // At shutdown the open window's share is written and this instance leaves: the others count it.
+      if (partial) await this.#o.guard.retrying(() => this.#o.pool.query(LEAVE_SQL, [this.#o.instance]));
+      else await this.#o.guard.once(() => emitWindows(this.#o, start, publish));
+    });
   }
 
-  async #countThrough(
-    client: pg.PoolClient,
-    closing: number,
-    publish: (count: MinuteCount) => Promise<void>,
-  ): Promise<void> {
-    await client.query('BEGIN');
-    // Exclusive: waits for writers still committing into this window; later writers see it closed.
-    await client.query('SELECT pg_advisory_xact_lock($1)', [FENCE_LOCK]);
-    const { rows: state } = await client.query<{ emitted: string | null }>(
-      `UPDATE flow_count_state SET closed_through = greatest(closed_through, $1)
-       WHERE id RETURNING emitted_through::text AS emitted`,
-      [closing],
-    );
-    await client.query('COMMIT');
-    const emitted = state[0].emitted === null ? Number.MIN_SAFE_INTEGER : Number(state[0].emitted);
-    if (closing <= emitted) return;
-    const { rows } = await client.query<StatRow>(COUNTS_SQL, [closing, emitted]);
-    const counts = rows.map((r) => ({
-      minute: new Date(Number(r.minute)).toISOString(),
-      unique_flows: Number(r.unique_flows),
-      records: Number(r.records),
-      // Exact: the sums are NUMERIC, and pass 2^53-1 with a few large flows.
-      bytes_tx: parseExact(r.bytes_tx),
-      bytes_rx: parseExact(r.bytes_rx),
-    }));
-    // Published before pruning: a crash in between publishes the window again, never loses it.
-    for (const count of counts) await publish(count);
-    await client.query('BEGIN');
-    await client.query('DELETE FROM flow_minute_keys WHERE minute <= $1', [closing]);
-    await client.query('DELETE FROM flow_minute_stats WHERE minute <= $1', [closing]);
-    await client.query(`DELETE FROM flow_commits WHERE created_at < now() - interval '1 hour'`);
-    await client.query('UPDATE flow_count_state SET emitted_through = $1 WHERE id', [closing]);
-    await client.query('COMMIT');
-    this.#log.debug({ windows: counts.length, closing }, 'counted windows for the cluster');
+  #then(work: () => Promise<void>): Promise<void> {
+    const done = this.#writing.then(work);
+    this.#writing = done.catch(() => {});
+    return done;
+  }
+
+  /** Writes the pending shares oldest first; one that fails stays, with those after it, for the next boundary. */
+  async #writePending(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const { minute, keys, stats } = this.#pending[0];
+      await this.#o.guard.retrying(() => writeShare(this.#o, minute, keys.values(), stats));
+      this.#pending.shift();
+    }
   }
 }

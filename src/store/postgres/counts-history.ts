@@ -62,6 +62,8 @@ export class PgCountsHistory implements CountsHistory {
         bytes_tx: parseExact(r.bytes_tx),
         bytes_rx: parseExact(r.bytes_rx),
         ...(r.partial ? { partial: true as const } : {}),
+        // Every row is a window published once for the whole cluster (emitter.ts).
+        scope: 'cluster' as const,
       }));
     } catch (err) {
       throw unavailable(err, 'reading minute counts');

@@ -1,13 +1,25 @@
+import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { RETENTION_LOCK } from './locks.js';
+import { COUNT_SHARDS } from './write-statements.js';
 
 // One chunk is one short transaction. Rows a writer holds are skipped (left for the next chunk or pass), so
-// the deleter never waits for a writer, and a writer waits for at most one chunk.
+// the deleter never waits for a writer's totals, and a writer waits for at most one chunk. The rows deleted
+// are subtracted from a shard of the flow count (flow_count_shards) in the same statement, after them, as
+// the writers add theirs, so the count stays exact without a scan.
 const DELETE_CHUNK_SQL = `
-DELETE FROM flow_totals WHERE ctid = ANY(ARRAY(
-  SELECT ctid FROM flow_totals WHERE hour < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
-))`;
+WITH gone AS (
+  DELETE FROM flow_totals WHERE ctid = ANY(ARRAY(
+    SELECT ctid FROM flow_totals WHERE hour < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+  ))
+  RETURNING 1
+), counted AS (
+  INSERT INTO flow_count_shards AS c (shard, flows)
+  SELECT $3, -count(*) FROM gone HAVING count(*) > 0
+  ON CONFLICT (shard) DO UPDATE SET flows = c.flows + EXCLUDED.flows
+)
+SELECT count(*)::int AS deleted FROM gone`;
 
 export interface ExpiredRowsOptions {
   pool: pg.Pool;
@@ -92,8 +104,12 @@ export class ExpiredRows {
     let lastLog = started;
     let total = 0;
     while (oldestKept > 0 && !this.#closing) {
-      const { rowCount } = await client.query(DELETE_CHUNK_SQL, [oldestKept, chunkRows]);
-      const deleted = rowCount ?? 0;
+      const { rows } = await client.query<{ deleted: number }>(DELETE_CHUNK_SQL, [
+        oldestKept,
+        chunkRows,
+        randomInt(COUNT_SHARDS),
+      ]);
+      const deleted = rows[0].deleted;
       total += deleted;
       this.deleted += deleted;
       if (deleted < chunkRows) break;

@@ -1,9 +1,10 @@
-import { ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
+import { BrokenCircuitError, ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { addExact, parseExact } from '../../queries/exact-integer.js';
 import type { HourSummary, TopGroups, TopQuery, TopRow } from '../../queries/flow-queries.js';
 import { isTransient, sqlState, unavailable } from './errors.js';
+import { StoreGuard } from './guard.js';
 import { HOURS_SQL, topStatement } from './query-statements.js';
 
 interface SumsRow {
@@ -22,6 +23,7 @@ const STATEMENT_TIMEOUT = '57014';
 export class PgFlowQueries {
   readonly #pool: pg.Pool;
   readonly #log: Logger;
+  readonly #guard: StoreGuard;
   // A lost connection is worth another try; a query that ran into the statement timeout is not: it
   // would only load the database again for as long.
   readonly #retry: IPolicy = retry(
@@ -29,9 +31,11 @@ export class PgFlowQueries {
     { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) },
   );
 
-  constructor(pool: pg.Pool, log: Logger) {
+  /** `guard`: the store's circuit breaker (a breaker of its own when used alone). */
+  constructor(pool: pg.Pool, log: Logger, guard = new StoreGuard(log)) {
     this.#pool = pool;
     this.#log = log;
+    this.#guard = guard;
   }
 
   hourSummaries(from: number, to: number): Promise<HourSummary[]> {
@@ -62,9 +66,10 @@ export class PgFlowQueries {
 
   async #read<T>(doing: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await this.#retry.execute(run);
+      // Through the store's circuit breaker: while the database is away, a 503 at once.
+      return await this.#guard.once(() => this.#retry.execute(run));
     } catch (err) {
-      this.#log.warn({ err }, `database query failed while ${doing}`);
+      if (!(err instanceof BrokenCircuitError)) this.#log.warn({ err }, `database query failed while ${doing}`);
       throw unavailable(err, doing);
     }
   }

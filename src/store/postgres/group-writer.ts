@@ -1,34 +1,36 @@
-import type { IPolicy } from 'cockatiel';
+import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { CommitUnknownError, IdempotencyInFlightError, TotalOverflowError } from '../../errors.js';
+import { CommitUnknownError, IdempotencyInFlightError } from '../../errors.js';
 import type { CommitStats } from '../flow-store.js';
 import { mergeFlows, type PreparedBatch, type UpsertColumns } from './batch.js';
 import { isTransient, unavailable } from './errors.js';
 import type { GroupItem } from './group-commit.js';
+import type { StoreGuard } from './guard.js';
 import { ticketColumns } from './idempotency-keys.js';
-import { minuteColumns } from './minute-rows.js';
 import { writeJob, writeOnce } from './writer.js';
 
 export interface GroupWriterOptions {
   pool: pg.Pool;
   log: Logger;
-  intervalMs: number;
-  instance: string;
-  retry: IPolicy;
-  onCommit: (commit: CommitStats) => void;
+  guard: StoreGuard;
+  /** The flow-count shard a lane's transactions add to. */
+  shardOf: (lane: number) => number;
+  onCommit: (commit: CommitStats, batches: readonly PreparedBatch[]) => void;
 }
 
 type Item = GroupItem<PreparedBatch>;
 
 /**
  * Writes one group of batches in as few transactions as it can, settling each batch with its own outcome.
- * Two things can make one batch fail where the others would succeed, and neither may take the others down:
+ * Some failures belong to one batch, and must not take the others down:
  * - an Idempotency-Key live elsewhere: the transaction is rolled back before writing any total, and
  *   redone without the refused batches (which get 409). Conflicts are rare (a retry racing its original
  *   on another instance), so the extra transaction is too; in exchange, no savepoints in the common case,
  *   and a committed transaction always holds all of its batches (which the commit marker relies on);
- * - a total that would pass 2^53-1: the batches are written one transaction each, as before.
+ * - any other answer of the database that is not about the database being away (a total that would
+ *   pass 2^53-1, a value it cannot store): the batches are written again one transaction each, so only
+ *   the culprit fails, with its own error.
  */
 export class GroupWriter {
   readonly #o: GroupWriterOptions;
@@ -37,27 +39,27 @@ export class GroupWriter {
     this.#o = options;
   }
 
-  async flush(group: Item[]): Promise<void> {
+  async flush(group: Item[], lane: number): Promise<void> {
     let pending = refuseDuplicateKeys(group);
     while (pending.length > 0) {
       const merged = mergeFlows(pending.map((item) => item.value));
-      if (!merged) return this.#oneByOne(pending);
+      if (!merged) return this.#oneByOne(pending, lane);
       try {
-        pending = settle(pending, await this.#write(merged, pending));
+        pending = settle(pending, await this.#write(merged, pending, lane));
       } catch (err) {
-        if (err instanceof TotalOverflowError && pending.length > 1) return this.#oneByOne(pending);
+        if (pending.length > 1 && isBatchSpecific(err)) return this.#oneByOne(pending, lane);
         for (const item of pending) item.reject(err);
         return;
       }
     }
   }
 
-  async #oneByOne(items: Item[]): Promise<void> {
-    this.#o.log.debug({ batches: items.length }, 'group would overflow a total; writing its batches one by one');
+  async #oneByOne(items: Item[], lane: number): Promise<void> {
+    this.#o.log.debug({ batches: items.length }, 'a group failed for one of its batches; writing them one by one');
     for (const item of items) {
       try {
         // A single prepared batch always merges: prepareBatch already rejected its own overflows.
-        settle([item], await this.#write(mergeFlows([item.value]) as UpsertColumns, [item]));
+        settle([item], await this.#write(mergeFlows([item.value]) as UpsertColumns, [item], lane));
       } catch (err) {
         item.reject(err);
       }
@@ -65,18 +67,19 @@ export class GroupWriter {
   }
 
   /** One transaction, retried on transient errors; resolves with the refused keys (none: committed). */
-  async #write(flows: UpsertColumns, items: Item[]): Promise<string[]> {
+  async #write(flows: UpsertColumns, items: Item[], lane: number): Promise<string[]> {
     const batches = items.map((item) => item.value);
-    const job = writeJob(flows, minuteColumns(batches), ticketColumns(batches));
-    const { pool, intervalMs, instance } = this.#o;
+    const job = writeJob(flows, ticketColumns(batches));
+    const { pool, guard } = this.#o;
+    const shard = this.#o.shardOf(lane);
     const started = performance.now();
     // Once any attempt lost its connection after sending COMMIT, "nothing was applied" is no longer
     // known, even if the last attempt failed before committing.
     let outcomeUnknown = false;
     try {
-      const refused = await this.#o.retry.execute(async () => {
+      const refused = await guard.retrying(async () => {
         try {
-          return await writeOnce(pool, job, intervalMs, instance);
+          return await writeOnce(pool, job, shard);
         } catch (err) {
           if ((err as { commitOutcomeUnknown?: boolean }).commitOutcomeUnknown) outcomeUnknown = true;
           throw err;
@@ -84,12 +87,15 @@ export class GroupWriter {
       });
       if (refused.length === 0) {
         const records = batches.reduce((sum, b) => sum + b.records, 0);
-        this.#o.onCommit({ batches: batches.length, records, durationMs: performance.now() - started });
+        this.#o.onCommit({ batches: batches.length, records, durationMs: performance.now() - started }, batches);
       }
       return refused;
     } catch (err) {
-      this.#o.log.warn({ err, outcomeUnknown }, 'database write failed after retries');
-      if (outcomeUnknown && isTransient(err)) {
+      // While the breaker is open, it has said so once for the whole outage.
+      if (!(err instanceof BrokenCircuitError)) this.#o.log.warn({ err, outcomeUnknown }, 'database write failed');
+      // Only an answer from the database proves the job was not applied (a retry of a committed one
+      // would have found its marker); a lost connection or the open breaker proves nothing.
+      if (outcomeUnknown && (isTransient(err) || err instanceof BrokenCircuitError)) {
         throw new CommitUnknownError('the database went away');
       }
       throw unavailable(err, 'writing flows');
@@ -128,4 +134,9 @@ function refuseDuplicateKeys(group: Item[]): Item[] {
     item.reject(new IdempotencyInFlightError());
     return false;
   });
+}
+
+/** An error that may belong to one batch of a merged group: anything but a 503 (the database away or busy). */
+function isBatchSpecific(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode !== 503;
 }

@@ -3,12 +3,15 @@ import type { Logger } from 'pino';
 import type { IdempotencyOutcome, IdempotencyStore } from '../../idempotency/idempotency-store.js';
 import type { PreparedBatch } from './batch.js';
 import { unavailable } from './errors.js';
+import type { StoreGuard } from './guard.js';
 
 // Claims every ticket of a write transaction in one statement, in key order, so two transactions claiming
 // the same keys wait for each other instead of deadlocking. A conflicting row that is still live, whether
 // committed or being written by another transaction (the insert waits for that one to end), is left alone
 // and not returned: its batch is refused. An expired row is taken over. No error is raised either way.
+// The job's commit marker ($5) is inserted by the same statement (see write-statements.ts).
 const CLAIM_SQL = `
+WITH marker AS (INSERT INTO flow_commits (id) VALUES ($5))
 INSERT INTO flow_idempotency_keys AS k (key, body_hash, accepted, expires_at)
 SELECT u.key, u.body_hash, u.accepted, to_timestamp(u.expires_ms / 1000.0)
 FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[]) AS u(key, body_hash, accepted, expires_ms)
@@ -48,13 +51,17 @@ export function ticketColumns(batches: readonly PreparedBatch[]): TicketColumns 
   return cols.key.length > 0 ? cols : undefined;
 }
 
-/** Inserts the tickets in the caller's open transaction; resolves with the keys it refused (live elsewhere). */
-export async function claimKeys(client: pg.PoolClient, tickets: TicketColumns): Promise<string[]> {
+/**
+ * Inserts the tickets and the job's commit marker in the caller's open transaction; resolves with the
+ * keys it refused (live elsewhere).
+ */
+export async function claimKeys(client: pg.PoolClient, tickets: TicketColumns, commitId: string): Promise<string[]> {
   const { rows } = await client.query<{ key: string }>(CLAIM_SQL, [
     tickets.key,
     tickets.bodyHash,
     tickets.accepted,
     tickets.expiresAt,
+    commitId,
   ]);
   const claimed = new Set(rows.map((r) => r.key));
   return tickets.key.filter((key) => !claimed.has(key));
@@ -67,12 +74,14 @@ export async function claimKeys(client: pg.PoolClient, tickets: TicketColumns): 
 export class PgIdempotencyStore implements IdempotencyStore {
   readonly #pool: pg.Pool;
   readonly #log: Logger;
+  readonly #guard: StoreGuard;
   readonly #timer: NodeJS.Timeout;
   #purging: Promise<unknown> = Promise.resolve();
 
-  constructor(pool: pg.Pool, log: Logger, purgeIntervalMs: number) {
+  constructor(pool: pg.Pool, log: Logger, guard: StoreGuard, purgeIntervalMs: number) {
     this.#pool = pool;
     this.#log = log;
+    this.#guard = guard;
     this.#timer = setInterval(() => {
       this.#purging = this.purgeExpired().catch((err: unknown) => {
         this.#log.warn({ err }, 'purging expired idempotency keys failed; trying again later');
@@ -85,7 +94,9 @@ export class PgIdempotencyStore implements IdempotencyStore {
   async get(key: string): Promise<IdempotencyOutcome | undefined> {
     let rows: { body_hash: string; accepted: number }[];
     try {
-      ({ rows } = await this.#pool.query<{ body_hash: string; accepted: number }>(GET_SQL, [key]));
+      ({ rows } = await this.#guard.once(() =>
+        this.#pool.query<{ body_hash: string; accepted: number }>(GET_SQL, [key]),
+      ));
     } catch (err) {
       throw unavailable(err, 'reading an Idempotency-Key');
     }

@@ -1,52 +1,62 @@
-import { randomUUID } from 'node:crypto';
-import { ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
+import { randomInt, randomUUID } from 'node:crypto';
+import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { HourSummary, TopGroups, TopQuery } from '../../queries/flow-queries.js';
 import type { FlowRecord, FlowTotal } from '../../schemas/flow.js';
 import type { CommitStats, FlowStore, IngestOptions } from '../flow-store.js';
 import { type PreparedBatch, prepareBatch } from './batch.js';
-import { isTransient, unavailable } from './errors.js';
+import { unavailable } from './errors.js';
 import { PgFlowQueries } from './flow-queries.js';
 import { GroupCommitter } from './group-commit.js';
 import { GroupWriter } from './group-writer.js';
+import { type GuardOptions, StoreGuard } from './guard.js';
 import { PgIdempotencyStore } from './idempotency-keys.js';
 import { readHour } from './reader.js';
 import { PgRetention } from './retention.js';
 import { applySchema } from './schema.js';
+import { COUNT_SHARDS } from './write-statements.js';
 
 export interface PostgresStoreOptions {
   pool: pg.Pool;
   log: Logger;
-  /** Length of a minute-count window; each batch's keys are filed under the window it arrived in. */
-  intervalMs: number;
-  now?: () => number;
+  /** This process's name in the shared tables (unique per process); a random one by default. */
+  instance?: string;
   /** Most records merged into one transaction. */
   maxGroupRecords?: number;
+  /** Write transactions one instance runs at once (each on its own connection). */
+  writeLanes?: number;
   /** Rows fetched per round trip when reading an hour. */
   readPageSize?: number;
   /** How often expired Idempotency-Keys are deleted. */
   idempotencyPurgeMs?: number;
+  /** Retries and circuit breaker; the defaults suit production. */
+  guard?: GuardOptions;
   /** RETENTION_HOURS; unset keeps every hour. */
   retentionHours?: number;
   /** Time between passes deleting expired rows. */
   retentionIntervalMs?: number;
+  /** The clock of retention and of the minute counter (tests). */
+  now?: () => number;
 }
 
+const FLOW_COUNT_SQL = 'SELECT coalesce(sum(flows), 0)::text AS n FROM flow_count_shards';
+
 /**
- * Totals in PostgreSQL. Concurrent batches are merged into one upsert transaction (group commit); a
- * caller's promise resolves only after the transaction holding its batch has committed.
+ * Totals in PostgreSQL. Concurrent batches are merged into upsert transactions (group commit), several
+ * at once; a caller's promise resolves only after the transaction holding its batch has committed.
+ * Every database call goes through one circuit breaker (guard.ts).
  */
 export class PostgresFlowStore implements FlowStore {
-  /** Identifies this process's rows in the shared per-minute stats. */
-  readonly instance = randomUUID();
+  readonly instance: string;
+  /** The retries and circuit breaker in front of the database, shared with the minute counter. */
+  readonly guard: StoreGuard;
   readonly #pool: pg.Pool;
   readonly #log: Logger;
-  readonly #intervalMs: number;
-  readonly #now: () => number;
   readonly #pageSize: number;
   readonly #committer: GroupCommitter<PreparedBatch>;
   readonly #commitListeners: ((commit: CommitStats) => void)[] = [];
+  readonly #batchListeners: ((batches: readonly PreparedBatch[]) => void)[] = [];
   readonly #queries: PgFlowQueries;
   /**
    * Idempotency-Keys, written with their batches: they hold across instances and restarts. Not part of
@@ -55,51 +65,61 @@ export class PostgresFlowStore implements FlowStore {
   readonly idempotency: PgIdempotencyStore;
   /** RETENTION_HOURS, when set; openPostgresBackend hands it to the app as `StoreBackend.limits`. */
   readonly retention: PgRetention | undefined;
-  // Serialization failures, deadlocks and lost connections get a few more tries, with backoff, before a 503.
-  readonly #retry: IPolicy = retry(handleWhen(isTransient), {
-    maxAttempts: 5,
-    backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
-  });
 
   constructor({
     pool,
     log,
-    intervalMs,
-    now = Date.now,
+    instance = randomUUID(),
     // Large enough to merge many 1000-record batches, small enough to commit well within PG_TIMEOUT_MS.
     maxGroupRecords = 20_000,
+    writeLanes = 4,
     readPageSize = 5000,
     idempotencyPurgeMs = 60_000,
+    guard,
     retentionHours,
     retentionIntervalMs,
+    now,
   }: PostgresStoreOptions) {
+    this.instance = instance;
     this.#pool = pool;
     this.#log = log;
-    this.#intervalMs = intervalMs;
-    this.#now = now;
     this.#pageSize = readPageSize;
+    this.guard = new StoreGuard(log, guard);
+    // Each lane adds the flows it creates to a shard of its own; instances start at random shards.
+    const firstShard = randomInt(COUNT_SHARDS);
     const writer = new GroupWriter({
       pool,
       log,
-      intervalMs,
-      instance: this.instance,
-      retry: this.#retry,
-      onCommit: (commit) => {
+      guard: this.guard,
+      shardOf: (lane) => (firstShard + lane) % COUNT_SHARDS,
+      onCommit: (commit, batches) => {
+        for (const listener of this.#batchListeners) listener(batches);
         for (const listener of this.#commitListeners) listener(commit);
       },
     });
-    this.#committer = new GroupCommitter((group) => writer.flush(group), maxGroupRecords);
-    this.idempotency = new PgIdempotencyStore(pool, log, idempotencyPurgeMs);
+    this.#committer = new GroupCommitter((group, lane) => writer.flush(group, lane), {
+      maxGroupSize: maxGroupRecords,
+      lanes: writeLanes,
+      keysOf: (batch) => batch.flows.keys(),
+    });
+    this.idempotency = new PgIdempotencyStore(pool, log, this.guard, idempotencyPurgeMs);
     if (retentionHours !== undefined) {
-      this.retention = new PgRetention({ pool, log, hours: retentionHours, intervalMs: retentionIntervalMs, now });
+      this.retention = new PgRetention({
+        pool,
+        log,
+        guard: this.guard,
+        hours: retentionHours,
+        intervalMs: retentionIntervalMs,
+        now,
+      });
     }
-    this.#queries = new PgFlowQueries(pool, log);
+    this.#queries = new PgFlowQueries(pool, log, this.guard);
   }
 
   /** Creates the schema when missing (retrying while the database is still starting) and returns the store. */
   static async open(options: PostgresStoreOptions): Promise<PostgresFlowStore> {
     const store = new PostgresFlowStore(options);
-    await store.#retry.execute(() => applySchema(options.pool));
+    await store.guard.retrying(() => applySchema(options.pool));
     store.retention?.start();
     return store;
   }
@@ -110,14 +130,18 @@ export class PostgresFlowStore implements FlowStore {
     if (records.length === 0 && !ticket) return;
     // No await without retention: close() relies on a batch being submitted in the same tick as ingest().
     const newest = this.retention ? await this.retention.check(records) : undefined;
-    const minute = Math.floor(this.#now() / this.#intervalMs) * this.#intervalMs;
-    await this.#committer.submit(prepareBatch(records, minute, ticket), records.length);
+    await this.#committer.submit(prepareBatch(records, ticket), records.length);
     if (newest !== undefined) this.retention?.committed(newest);
   }
 
   /** Each committed group, for the metrics (handed to the app as `StoreBackend.observeCommits`). */
   observeCommits(listener: (commit: CommitStats) => void): void {
     this.#commitListeners.push(listener);
+  }
+
+  /** The batches of each committed transaction, as soon as it has committed (for the minute counts). */
+  observeBatches(listener: (batches: readonly PreparedBatch[]) => void): void {
+    this.#batchListeners.push(listener);
   }
 
   async flowsForHour(hour: number): Promise<FlowTotal[]> {
@@ -128,9 +152,9 @@ export class PostgresFlowStore implements FlowStore {
 
   async streamFlowsForHour(hour: number): Promise<AsyncIterable<FlowTotal[]>> {
     try {
-      return await this.#retry.execute(() => readHour(this.#pool, hour, this.#pageSize));
+      return await this.guard.retrying(() => readHour(this.#pool, hour, this.#pageSize));
     } catch (err) {
-      this.#log.warn({ err, hour }, 'database read failed after retries');
+      if (!(err instanceof BrokenCircuitError)) this.#log.warn({ err, hour }, 'database read failed');
       throw unavailable(err, 'reading flows');
     }
   }
@@ -145,16 +169,17 @@ export class PostgresFlowStore implements FlowStore {
 
   async ping(): Promise<void> {
     try {
-      await this.#pool.query('SELECT 1');
+      await this.guard.once(() => this.#pool.query('SELECT 1'));
     } catch (err) {
       throw unavailable(err, 'checking readiness');
     }
   }
 
+  /** Exact, without scanning the totals: each write adds the flows it created to a shard of the count. */
   async flowCount(): Promise<number> {
     try {
-      const { rows } = await this.#pool.query<{ n: number }>('SELECT count(*) AS n FROM flow_totals');
-      return rows[0].n;
+      const { rows } = await this.guard.once(() => this.#pool.query<{ n: string }>(FLOW_COUNT_SQL));
+      return Number(rows[0].n);
     } catch (err) {
       throw unavailable(err, 'counting flows');
     }

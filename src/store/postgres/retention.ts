@@ -5,6 +5,7 @@ import type { LimitsReport, StoreLimits } from '../limits.js';
 import { checkRetention, retentionStatus } from '../retention.js';
 import { unavailable } from './errors.js';
 import { ExpiredRows } from './expired-rows.js';
+import { StoreGuard } from './guard.js';
 
 // A backward scan of the primary key's index (it leads with hour): one index page, however big the table.
 const NEWEST_SQL = 'SELECT max(hour) AS newest FROM flow_totals';
@@ -12,6 +13,8 @@ const NEWEST_SQL = 'SELECT max(hour) AS newest FROM flow_totals';
 export interface PgRetentionOptions {
   pool: pg.Pool;
   log: Logger;
+  /** The store's circuit breaker: while the database is away, a batch's check fails at once (a breaker of its own when unset). */
+  guard?: StoreGuard;
   /** RETENTION_HOURS. */
   hours: number;
   /** Time between deletion passes. */
@@ -31,6 +34,7 @@ export interface PgRetentionOptions {
  */
 export class PgRetention implements StoreLimits {
   readonly #pool: pg.Pool;
+  readonly #guard: StoreGuard;
   readonly #hours: number;
   readonly #ttlMs: number;
   readonly #now: () => number;
@@ -44,6 +48,7 @@ export class PgRetention implements StoreLimits {
   constructor({
     pool,
     log,
+    guard = new StoreGuard(log),
     hours,
     intervalMs = 60_000,
     chunkRows = 5000,
@@ -51,6 +56,7 @@ export class PgRetention implements StoreLimits {
     now = Date.now,
   }: PgRetentionOptions) {
     this.#pool = pool;
+    this.#guard = guard;
     this.#hours = hours;
     this.#ttlMs = newestTtlMs;
     this.#now = now;
@@ -117,7 +123,7 @@ export class PgRetention implements StoreLimits {
   async #readNewest(): Promise<number> {
     const startedAt = this.#now();
     try {
-      const { rows } = await this.#pool.query<{ newest: number | null }>(NEWEST_SQL);
+      const { rows } = await this.#guard.once(() => this.#pool.query<{ newest: number | null }>(NEWEST_SQL));
       this.committed(rows[0].newest ?? -1);
       this.#readAt = startedAt;
       return this.#newest;

@@ -18,8 +18,8 @@ CREATE TABLE IF NOT EXISTS flow_totals (
   CONSTRAINT flow_totals_bytes_rx_exact CHECK (bytes_rx BETWEEN 0 AND 9007199254740991)
 );
 
--- Minute counts shared by every instance. Each write transaction adds the flow keys it touched under
--- the minute in which its batch arrived; the elected emitter counts a closed minute and deletes its rows.
+-- Minute counts shared by every instance. At each window boundary every instance writes the distinct flow
+-- keys it committed in the window; the elected emitter counts a closed window and deletes its rows.
 CREATE TABLE IF NOT EXISTS flow_minute_keys (
   minute   bigint  NOT NULL, -- window start, milliseconds since the epoch
   hour     integer NOT NULL,
@@ -29,8 +29,7 @@ CREATE TABLE IF NOT EXISTS flow_minute_keys (
   PRIMARY KEY (minute, hour, src_app, dest_app, vpc_id)
 );
 
--- Records and bytes per minute, one row per instance so writers on different instances never wait
--- for each other on a shared counter row.
+-- Records and bytes per minute and instance, written with the keys.
 CREATE TABLE IF NOT EXISTS flow_minute_stats (
   minute   bigint  NOT NULL,
   instance text    NOT NULL,
@@ -67,6 +66,28 @@ CREATE TABLE IF NOT EXISTS flow_idempotency_keys (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS flow_idempotency_keys_expires_at ON flow_idempotency_keys (expires_at);
+
+-- Instances counting minutes together: how far each has written its share of the minute counts, and
+-- when it was last heard of. Each joins at start-up and leaves at shutdown; the emitter publishes a
+-- window once every live instance has written it, and forgets an instance not heard of for a while.
+CREATE TABLE IF NOT EXISTS flow_instances (
+  instance        text        PRIMARY KEY,
+  written_through bigint      NOT NULL,
+  seen_at         timestamptz NOT NULL
+);
+
+-- The number of rows of flow_totals, without counting them: each write transaction adds the flows it
+-- created to one shard (each instance's concurrent writers to different ones, so they never wait for each
+-- other on one hot row), and the count is the sum of the shards. Anything that deletes totals must
+-- subtract them here in the same transaction.
+CREATE TABLE IF NOT EXISTS flow_count_shards (
+  shard integer PRIMARY KEY,
+  flows bigint  NOT NULL
+);
+-- A database written before this table existed: its totals are counted once, when it is created (empty).
+INSERT INTO flow_count_shards (shard, flows)
+SELECT 0, count(*) FROM flow_totals WHERE NOT EXISTS (SELECT 1 FROM flow_count_shards)
+ON CONFLICT (shard) DO NOTHING;
 
 -- Published minute counts, for GET /counts: one row per window for the whole cluster, written by the
 -- instance that published it (a re-publication after a crash overwrites the same row). Rows older than

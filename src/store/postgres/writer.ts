@@ -4,68 +4,61 @@ import { totalOverflow } from '../../errors.js';
 import type { UpsertColumns } from './batch.js';
 import { sqlState } from './errors.js';
 import { claimKeys, type TicketColumns } from './idempotency-keys.js';
-import { FENCE_LOCK } from './locks.js';
-import type { MinuteColumns } from './minute-rows.js';
-import { OVERFLOWING_FLOW_SQL, START_SQL, WRITE_SQL } from './write-statements.js';
+import { OVERFLOWING_FLOW_SQL, TOTALS_SQL, WRITE_SQL } from './write-statements.js';
 
 export interface WriteJob {
   /** Reused by every attempt of the same job: a retry after an unknown commit outcome cannot apply it twice. */
   id: string;
   flows: UpsertColumns;
-  minutes: MinuteColumns;
   tickets?: TicketColumns;
 }
 
-export function writeJob(flows: UpsertColumns, minutes: MinuteColumns, tickets?: TicketColumns): WriteJob {
-  return { id: randomUUID(), flows, minutes, tickets };
+export function writeJob(flows: UpsertColumns, tickets?: TicketColumns): WriteJob {
+  return { id: randomUUID(), flows, tickets };
 }
 
 /**
- * One attempt of a write transaction on a fresh pooled connection. Resolves with no keys once committed;
- * a duplicate commit marker means an earlier attempt of this job committed, which is success too. When
- * some Idempotency-Key is live elsewhere, rolls back and resolves with the refused keys: a committed job
- * always applied every one of its batches, so "the marker exists" keeps meaning "all of it is applied".
+ * One attempt of a write transaction on a fresh pooled connection; `shard` is the flow-count shard it
+ * adds its new flows to. Resolves with no keys once committed; a duplicate commit marker means an
+ * earlier attempt of this job committed, which is success too. When some Idempotency-Key is live
+ * elsewhere, rolls back and resolves with the refused keys: a committed job always applied every one of
+ * its batches, so "the marker exists" keeps meaning "all of it is applied".
  */
-export async function writeOnce(pool: pg.Pool, job: WriteJob, intervalMs: number, instance: string): Promise<string[]> {
+export async function writeOnce(pool: pg.Pool, job: WriteJob, shard: number): Promise<string[]> {
   const client = await pool.connect();
   let broken: Error | undefined;
   let committing = false;
+  let inTransaction = false;
   try {
-    await client.query('BEGIN');
-    // The fence is shared with every other writer; only the emitter closing a window waits for us (and we for it).
-    await client.query(START_SQL, [FENCE_LOCK, job.id]);
-    if (job.tickets) {
-      const refused = await claimKeys(client, job.tickets);
-      if (refused.length > 0) {
-        await client.query('ROLLBACK');
-        return refused;
-      }
+    if (!job.tickets) {
+      // One statement, its own transaction: once it is sent, it may commit.
+      committing = true;
+      await client.query(WRITE_SQL, [...upsertParams(job.flows), shard, job.id]);
+      return [];
     }
-    const { flows, minutes: m } = job;
-    await client.query(WRITE_SQL, [
-      ...upsertParams(flows),
-      intervalMs,
-      m.keyMinute,
-      m.keyHour,
-      m.keySrc,
-      m.keyDest,
-      m.keyVpc,
-      instance,
-      m.statMinute,
-      m.statRecords,
-      m.statTx,
-      m.statRx,
-    ]);
+    await client.query('BEGIN');
+    inTransaction = true;
+    const refused = await claimKeys(client, job.tickets, job.id);
+    if (refused.length > 0) {
+      await client.query('ROLLBACK');
+      return refused;
+    }
+    await client.query(TOTALS_SQL, [...upsertParams(job.flows), shard]);
     committing = true;
     await client.query('COMMIT');
     return [];
   } catch (err) {
-    // After COMMIT is sent, a lost connection leaves the outcome unknown until a retry finds the marker.
-    if (committing && err instanceof Error) Object.assign(err, { commitOutcomeUnknown: true });
+    // Once the commit may have happened, only an answer from the server says it did not: a lost connection
+    // leaves the outcome unknown until a retry finds the marker.
+    if (committing && err instanceof Error && !(err instanceof pg.DatabaseError)) {
+      Object.assign(err, { commitOutcomeUnknown: true });
+    }
     if (err instanceof pg.DatabaseError) {
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-        broken = rollbackErr;
-      });
+      if (inTransaction) {
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          broken = rollbackErr;
+        });
+      }
     } else {
       // Not an answer from the server (a socket error or a client-side timeout): the connection's
       // state is unknown, so it is closed, which also makes the server roll back.
@@ -92,7 +85,7 @@ async function overflowError(client: pg.PoolClient, flows: UpsertColumns): Promi
   return totalOverflow();
 }
 
-/** $1 to $6 of both WRITE_SQL and OVERFLOWING_FLOW_SQL. */
+/** $1 to $6 of the totals statements and OVERFLOWING_FLOW_SQL. */
 function upsertParams(flows: UpsertColumns): unknown[] {
   return [flows.hour, flows.src, flows.dest, flows.vpc, flows.tx, flows.rx];
 }

@@ -58,6 +58,29 @@ describe.each([
     expect(await get(1)).toEqual([{ ...record({ src_app: 'abc' }), bytes_tx: 101, bytes_rx: 600 }]);
   });
 
+  it('refuses a name with an unpaired surrogate, naming record and field, and takes a surrogate pair', async () => {
+    const { post, get, store } = appOver(generic);
+    const name = (escaped: string) =>
+      `{"src_app":"${escaped}","dest_app":"bar","vpc_id":"vpc-0","bytes_tx":1,"bytes_rx":1,"hour":1}`;
+    for (const [at, lone] of [
+      [0, '\\ud800'],
+      [2, 'a\\udfffb'],
+      [1, '\\ude00\\ud83d'],
+    ] as const) {
+      const batch = [name('ok-1'), name('ok-2'), name('ok-3')];
+      batch[at] = name(lone);
+      const res = await post(`[${batch.join(',')}]`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toBe(
+        `record ${at}: field "src_app" must not contain NUL or an unpaired UTF-16 surrogate`,
+      );
+    }
+    expect(await store.flowCount()).toBe(0);
+    // A pair, escaped or not, is one character, and the same flow either way.
+    await post(`[${name('\\ud83d\\ude00')},${name('😀')}]`);
+    expect(await get(1)).toEqual([{ ...record({ src_app: '😀' }), bytes_tx: 2, bytes_rx: 2 }]);
+  });
+
   it.each([
     ['a field given twice', '"src_app":"a","src_app":"z"', 'record 0: duplicate field "src_app"'],
     [

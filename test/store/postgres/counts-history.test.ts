@@ -40,12 +40,13 @@ describe('PostgreSQL count history (flow_minute_counts)', () => {
     for (let m = 0; m < 5; m++) await a.countsHistory.record(countAt(T0 + m * MINUTE, m));
     await a.countsHistory.record(countAt(T0 + 2 * MINUTE, 42));
     await b.countsHistory.record({ ...countAt(T0 + 5 * MINUTE, 1), partial: true });
+    // Every count of the table is the cluster's, and comes back marked so.
     expect(await b.countsHistory.between(T0 + MINUTE, T0 + 3 * MINUTE)).toEqual([
-      countAt(T0 + MINUTE, 1),
-      countAt(T0 + 2 * MINUTE, 42),
+      { ...countAt(T0 + MINUTE, 1), scope: 'cluster' },
+      { ...countAt(T0 + 2 * MINUTE, 42), scope: 'cluster' },
     ]);
     expect(await a.countsHistory.between(T0 + 5 * MINUTE, T0 + 6 * MINUTE)).toEqual([
-      { ...countAt(T0 + 5 * MINUTE, 1), partial: true },
+      { ...countAt(T0 + 5 * MINUTE, 1), partial: true, scope: 'cluster' },
     ]);
     expect(await query(url, 'SELECT count(*)::int AS n FROM flow_minute_counts')).toEqual([{ n: 6 }]);
   });
@@ -88,6 +89,7 @@ describe('PostgreSQL count history (flow_minute_counts)', () => {
     );
     expect(published).toHaveLength(1);
     expect(published[0]).toMatchObject({ minute: iso(T0), unique_flows: 2, records: 3 });
+    expect(published[0].scope).toBe('cluster');
     expect(await b.countsHistory.between(T0, T0 + MINUTE)).toEqual(published);
   });
 });

@@ -36,7 +36,7 @@ describe('PostgreSQL range queries: plans and failures', () => {
   beforeAll(async () => {
     url = await freshDatabase();
     const pool = createPool({ connectionString: url, max: 2, timeoutMs: 10_000, onIdleError: () => {} });
-    await (await PostgresFlowStore.open({ pool, log: silentLogger, intervalMs: 60_000 })).close();
+    await (await PostgresFlowStore.open({ pool, log: silentLogger })).close();
     client = new pg.Client({ connectionString: url });
     await client.connect();
     // Big enough that reading the whole table would cost the planner far more than one hour's index range.

@@ -23,8 +23,10 @@ beforeAll(async () => {
 // Each test of the contract gets empty tables, in a database of its own.
 const openEmpty = async () => {
   const pool = createPool({ connectionString: contractUrl, max: 5, timeoutMs: 5000, onIdleError: () => {} });
-  const store = await PostgresFlowStore.open({ pool, log: silentLogger, intervalMs: 60_000 });
-  await pool.query('TRUNCATE flow_totals, flow_minute_keys, flow_minute_stats, flow_commits, flow_idempotency_keys');
+  const store = await PostgresFlowStore.open({ pool, log: silentLogger });
+  await pool.query(
+    'TRUNCATE flow_totals, flow_count_shards, flow_minute_keys, flow_minute_stats, flow_commits, flow_idempotency_keys',
+  );
   return store;
 };
 flowStoreContract('PostgreSQL store', openEmpty);
@@ -86,6 +88,63 @@ describe('PostgreSQL store behind the app', () => {
     expect(flows).toHaveLength(20);
     expect(flows.every((f) => f.bytes_tx === 3)).toBe(true);
     expect((await hour(40))[0].bytes_tx).toBe(MAX_TOTAL);
+  });
+
+  it('fails only the bad batch of 30 concurrent ones: the others are applied', async () => {
+    const name = (i: number) => `s30-${i}`;
+    const good = (i: number) => JSON.stringify([record({ hour: 42, src_app: name(i), bytes_tx: i })]);
+    // Two names that PostgreSQL would store as the same U+FFFD: refused at the edge with its own 400.
+    const bad =
+      '[{"src_app":"\\ud800","dest_app":"b","vpc_id":"v","bytes_tx":1,"bytes_rx":1,"hour":42},' +
+      '{"src_app":"\\ud801","dest_app":"b","vpc_id":"v","bytes_tx":1,"bytes_rx":1,"hour":42}]';
+    const bodies = Array.from({ length: 30 }, (_, i) => (i === 17 ? bad : good(i)));
+    const results = await Promise.all(
+      bodies.map((payload) =>
+        svc.app.inject({ method: 'POST', url: '/flows', headers: { 'content-type': 'application/json' }, payload }),
+      ),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(bodies.map((_, i) => (i === 17 ? 400 : 200)));
+    expect(results[17].json().message).toBe(
+      'record 0: field "src_app" must not contain NUL or an unpaired UTF-16 surrogate',
+    );
+    expect((await hour(42)).map((f) => f.src_app).sort()).toEqual(
+      Array.from({ length: 30 }, (_, i) => i)
+        .filter((i) => i !== 17)
+        .map(name)
+        .sort(),
+    );
+  });
+
+  it('redoes a merged group batch by batch when one batch fails in the database, so only it fails', async () => {
+    const commits: number[] = [];
+    svc.store.observeCommits((commit) => commits.push(commit.batches));
+    // Past the edge's validation (straight to the store): the database sees one key twice and refuses
+    // the whole statement ("ON CONFLICT DO UPDATE command cannot affect row a second time").
+    const culprit = [record({ hour: 43, src_app: '\ud800' }), record({ hour: 43, src_app: '\ud801' })];
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) =>
+        svc.store.ingest(i === 9 ? culprit : [record({ hour: 43, src_app: `g${i}`, bytes_tx: i })]),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(outcomes.map((_, i) => (i === 9 ? 'rejected' : 'fulfilled')));
+    expect((outcomes[9] as PromiseRejectedResult).reason).toMatchObject({
+      statusCode: 400,
+      code: 'FLOWS_ERR_VALIDATION',
+    });
+    expect(await hour(43)).toHaveLength(29);
+    // The group failed as a whole once, then each of its batches was written on its own.
+    expect(commits.filter((n) => n === 1).length).toBeGreaterThanOrEqual(29);
+  });
+
+  it('keeps the flow count exact without counting the table, with many instances creating the same flows', async () => {
+    const instances = await Promise.all(Array.from({ length: 4 }, () => pgApp(url)));
+    const before = await svc.store.flowCount();
+    const batch = Array.from({ length: 200 }, (_, i) => record({ hour: 44, src_app: `c${i}` }));
+    await Promise.all(instances.flatMap((s) => [s.store.ingest(batch), s.store.ingest(batch.slice(50))]));
+    await Promise.all(instances.map((s) => s.app.close()));
+    const counted = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM flow_totals');
+    expect(await svc.store.flowCount()).toBe(before + 200);
+    expect(await svc.store.flowCount()).toBe(Number(counted[0].n));
   });
 
   it('leaves the database untouched by bad input', async () => {

@@ -23,7 +23,6 @@ const open = (url: string, options: Partial<PostgresStoreOptions> = {}) =>
   PostgresFlowStore.open({
     pool: pool(url),
     log: silentLogger,
-    intervalMs: 60_000,
     retentionIntervalMs: 3_600_000,
     ...options,
   });
@@ -61,7 +60,8 @@ const countByHour = async () =>
       (r) => [r.hour, Number(r.n)],
     ),
   );
-const truncate = () => query(url, 'TRUNCATE flow_totals');
+// The flow count's shards with the totals: together they are what a fresh database holds.
+const truncate = () => query(url, 'TRUNCATE flow_totals, flow_count_shards');
 
 describe('PostgreSQL retention', () => {
   it('deletes the rows of expired hours in chunks, keeps the rest, and logs and counts its progress', async () => {
@@ -81,6 +81,8 @@ describe('PostgreSQL retention', () => {
     // 71 chunks of 7 rows, then one of 3, each its own statement (and transaction).
     expect(deletes).toHaveLength(72);
     expect(await countByHour()).toEqual({ 3: 250, 4: 250, 10: 3 });
+    // The flow count (kept without a scan) lost the deleted rows too.
+    expect(await writer.flowCount()).toBe(503);
     expect(lines).toMatchObject([{ msg: 'retention: deleted the rows of expired hours', rows: 500, oldestKept: 3 }]);
     expect(retention.limits().retention).toEqual({
       retention_hours: 7,
@@ -148,6 +150,7 @@ describe('PostgreSQL retention', () => {
     );
     expect(totals).toEqual([{ n: '50', tx: '2000' }]);
     expect(await countByHour()).toEqual({ 100: 51 });
+    expect(await writer.flowCount()).toBe(51);
     await writer.close();
   });
 
@@ -190,7 +193,6 @@ describe('PostgreSQL retention', () => {
     const store = await PostgresFlowStore.open({
       pool: pool(url),
       log: silentLogger,
-      intervalMs: 60_000,
       retentionHours: 1,
     });
     await expect.poll(passes).toBe(1);

@@ -17,7 +17,7 @@ describe('transient failures', () => {
     // A short lock timeout turns a held row lock into a quick transient failure (55P03).
     pool = createPool({ connectionString: url, max: 2, timeoutMs: 300, onIdleError: () => {} });
     pool.on('acquire', () => acquired++);
-    store = await PostgresFlowStore.open({ pool, log: silentLogger, intervalMs: 60_000 });
+    store = await PostgresFlowStore.open({ pool, log: silentLogger });
   });
   afterAll(async () => {
     await store?.close();
@@ -58,5 +58,25 @@ describe('transient failures', () => {
       await blocker.end();
     }
     expect((await store.flowsForHour(1))[0].bytes_tx).toBe(11);
+  });
+});
+
+describe('waiting for a pooled connection', () => {
+  it('is bounded by the timeout: with every connection taken, a write gets a 503 instead of waiting', async () => {
+    const url = await freshDatabase();
+    const pool = createPool({ connectionString: url, max: 1, timeoutMs: 200, onIdleError: () => {} });
+    const store = await PostgresFlowStore.open({ pool, log: silentLogger, guard: { retries: 1 } });
+    const taken = await pool.connect();
+    try {
+      await expect(store.ingest([record()])).rejects.toMatchObject({
+        statusCode: 503,
+        code: 'FLOWS_ERR_STORE_UNAVAILABLE',
+      });
+    } finally {
+      taken.release();
+    }
+    await store.ingest([record()]);
+    expect(await store.flowsForHour(1)).toHaveLength(1);
+    await store.close();
   });
 });

@@ -1,0 +1,98 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { MinuteCount } from '../../counts/minute-count.js';
+import { parseExact } from '../../queries/exact-integer.js';
+import { CLOSE_SQL, COUNTS_SQL, EMITTED_SQL, PRUNE_SQL } from './count-statements.js';
+import { EMITTER_LOCK, FENCE_LOCK } from './locks.js';
+
+export interface EmitterOptions {
+  pool: pg.Pool;
+  intervalMs: number;
+  /** An instance not heard of for this long is taken for dead, and no longer waited for. */
+  staleAfterMs: number;
+  log: Logger;
+}
+
+interface CountRow {
+  minute: string;
+  unique_flows: string;
+  records: string;
+  bytes_tx: string;
+  bytes_rx: string;
+}
+
+// After a long stop of the whole cluster, the quiet windows in between get no zero counts past this many.
+const MAX_ZERO_WINDOWS = 1000;
+
+/**
+ * Publishes, once for the whole cluster, every window up to `closing` that every live instance has
+ * written its share of. Every instance calls it after writing its share; the emitter lock makes them take
+ * turns, so the last one to write sees every share, and a window already published is not published
+ * again. Windows are published before their rows are deleted: a crash in between publishes them again,
+ * with the same key (the minute), which consumers drop as a repeat.
+ */
+export async function emitWindows(
+  o: EmitterOptions,
+  closing: number,
+  publish: (count: MinuteCount) => Promise<void>,
+): Promise<void> {
+  const client = await o.pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [EMITTER_LOCK]);
+    try {
+      await emitLocked(client, o, closing, publish);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [EMITTER_LOCK]);
+    }
+  } catch (err) {
+    broken = err as Error;
+    throw err;
+  } finally {
+    // Closing a broken connection also drops its session lock.
+    client.release(broken);
+  }
+}
+
+async function emitLocked(
+  client: pg.PoolClient,
+  o: EmitterOptions,
+  closing: number,
+  publish: (count: MinuteCount) => Promise<void>,
+): Promise<void> {
+  await client.query('BEGIN');
+  // Exclusive: waits for shares being written; a share written after this is filed under a later window.
+  await client.query('SELECT pg_advisory_xact_lock($1)', [FENCE_LOCK]);
+  const { rows } = await client.query<{ ready: string; emitted: string; gone: number }>(CLOSE_SQL, [
+    closing,
+    o.staleAfterMs,
+  ]);
+  await client.query('COMMIT');
+  const { gone } = rows[0];
+  if (gone > 0) o.log.warn({ gone }, 'instances gone without leaving are no longer waited for; their share is lost');
+  // Both set since the first instance joined (count-statements.ts JOIN_SQL).
+  const ready = Number(rows[0].ready);
+  const emitted = Number(rows[0].emitted);
+  if (ready <= emitted) return;
+  const first = Math.max(emitted + o.intervalMs, ready - (MAX_ZERO_WINDOWS - 1) * o.intervalMs);
+  const counts = await client.query<CountRow>(COUNTS_SQL, [first, ready, o.intervalMs, emitted]);
+  for (const row of counts.rows) await publish(clusterCount(row));
+  await client.query('BEGIN');
+  for (const sql of PRUNE_SQL) await client.query(sql, sql.includes('$1') ? [ready] : []);
+  await client.query(EMITTED_SQL, [ready]);
+  await client.query('COMMIT');
+  o.log.debug({ windows: counts.rows.length, ready }, 'counted windows for the cluster');
+}
+
+/** One window's count for the whole cluster; repeats of it share the minute alone (see MinuteCount.scope). */
+function clusterCount(row: CountRow): MinuteCount {
+  return {
+    minute: new Date(Number(row.minute)).toISOString(),
+    unique_flows: Number(row.unique_flows),
+    records: Number(row.records),
+    // Exact: the sums are NUMERIC, and pass 2^53-1 with a few large flows.
+    bytes_tx: parseExact(row.bytes_tx),
+    bytes_rx: parseExact(row.bytes_rx),
+    scope: 'cluster',
+  };
+}

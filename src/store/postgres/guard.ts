@@ -1,0 +1,78 @@
+import {
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IPolicy,
+  retry,
+  wrap,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import type { BreakerState } from '../flow-store.js';
+import { isOutage, isTransient } from './errors.js';
+
+const STATES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
+};
+
+export interface GuardOptions {
+  /** Retries of a retried operation after its first attempt (transient errors only). */
+  retries?: number;
+  /** Consecutive outage errors that open the breaker. */
+  failuresToOpen?: number;
+  /** First and longest wait before an open breaker lets one call through to test the database. */
+  halfOpenAfterMs?: { initial: number; max: number };
+}
+
+/**
+ * Every call to the database goes through here (cockatiel): a circuit breaker that opens after a few
+ * consecutive outage errors, so that while the database is away requests fail at once with a 503
+ * instead of each waiting out its own connection attempts and retries; after a backoff it lets one call
+ * through (a request or a readiness ping), and closes when that one succeeds. Inside the breaker,
+ * `retrying` retries transient errors with backoff; the breaker's own rejection is never retried.
+ */
+export class StoreGuard {
+  readonly #breaker: CircuitBreakerPolicy;
+  readonly #retrying: IPolicy;
+
+  constructor(log: Logger, { retries = 5, failuresToOpen = 5, halfOpenAfterMs }: GuardOptions = {}) {
+    const halfOpen = halfOpenAfterMs ?? { initial: 250, max: 2000 };
+    this.#breaker = circuitBreaker(handleWhen(isOutage), {
+      breaker: new ConsecutiveBreaker(failuresToOpen),
+      halfOpenAfter: new ExponentialBackoff({ initialDelay: halfOpen.initial, maxDelay: halfOpen.max }),
+    });
+    this.#breaker.onBreak((reason) => {
+      const err = 'error' in reason ? reason.error : undefined;
+      log.warn({ err }, 'database unreachable; failing fast until it answers again');
+    });
+    this.#breaker.onReset(() => log.info('database reachable again'));
+    // Once a failure has opened the breaker, waiting to try again would only delay the 503.
+    const transient = retry(
+      handleWhen((err) => isTransient(err) && this.#breaker.state === CircuitState.Closed),
+      {
+        maxAttempts: retries,
+        backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
+      },
+    );
+    this.#retrying = wrap(transient, this.#breaker);
+  }
+
+  /** Through the breaker, with retries of transient errors. */
+  retrying<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#retrying.execute(fn);
+  }
+
+  /** Through the breaker, one attempt: readiness pings, metrics, reads whose caller decides what next. */
+  once<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#breaker.execute(fn);
+  }
+
+  get state(): BreakerState {
+    return STATES[this.#breaker.state];
+  }
+}
