@@ -34,6 +34,7 @@ export class FlowMetrics {
     const registers = [this.registry];
     // Process metrics and event-loop lag (nodejs_eventloop_lag_*), as every Node service exports them.
     collectDefaultMetrics({ register: this.registry });
+    registerEventLoopDelay(this.registry);
     this.requestDuration = new FastHistogram(
       'http_request_duration_seconds',
       'HTTP request latency by route and status',
