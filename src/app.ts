@@ -4,6 +4,7 @@ import type { ApiKeys } from './auth/api-keys.js';
 import type { Config } from './config.js';
 import { CountsRing } from './counts/counts-ring.js';
 import { registerErrorHandlers } from './http/error-handler.js';
+import { lazyRequestLogger } from './http/lazy-request-logger.js';
 import { formatValidationError, validatorCompiler } from './http/validation.js';
 import { MemoryIdempotencyStore } from './idempotency/memory.js';
 import auth from './plugins/app/auth.js';
@@ -65,7 +66,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, backend, logger, scheduler, sink, apiKeys, dashboardDir } = deps;
   const { store } = backend;
   const app = Fastify({
-    loggerInstance: logger,
+    // Not `loggerInstance`: given a logger, Fastify puts a 'finish' and an 'error' listener on every
+    // response to log its completion, which this service does not log (see lazy-request-logger.ts).
+    childLoggerFactory: lazyRequestLogger(logger),
     bodyLimit: config.BODY_LIMIT,
     schemaErrorFormatter: formatValidationError,
     // One log line per request would cost more than ingesting it; rejections and failures are logged.
@@ -84,12 +87,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Fastify and its plugins log through `app.log`; requests through `request.log`, from the factory.
+  app.log = logger;
   app.setValidatorCompiler(validatorCompiler);
   // JSON is the only body this API takes; anything else is a 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
   registerErrorHandlers(app);
-  // Third-party plugins, then our own decorators, then the routes. Each plugin names what must come
-  // before it (fastify-plugin `dependencies`), so a wrong order fails at start-up.
+  // Metrics first, so that every route is labelled with its pattern; then third-party plugins, our own
+  // decorators, the routes. Each plugin names what must come before it (fastify-plugin `dependencies`),
+  // so a wrong order fails at start-up.
+  app.register(metrics, {
+    store,
+    sink,
+    observeCommits: backend.observeCommits,
+    storeBreaker: backend.breakerState,
+    limits: backend.limits,
+  });
   app.register(swagger, {
     enabled: config.DOCS_ENABLED,
     protect: config.PROTECT_DOCS,
@@ -104,13 +117,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.register(auth, { apiKeys });
   app.register(rateLimit, { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
-  app.register(metrics, {
-    store,
-    sink,
-    observeCommits: backend.observeCommits,
-    storeBreaker: backend.breakerState,
-    limits: backend.limits,
-  });
   app.register(idempotency, {
     store:
       backend.idempotency ??

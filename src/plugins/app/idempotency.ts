@@ -1,7 +1,7 @@
-import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../../errors.js';
+import { bodyHash as hashBody } from '../../idempotency/body-hash.js';
 import type { IdempotencyOutcome, IdempotencyStore, IdempotencyTicket } from '../../idempotency/idempotency-store.js';
 
 declare module 'fastify' {
@@ -74,7 +74,7 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     const header = request.headers['idempotency-key'];
     if (typeof header !== 'string' || !VALID_KEY.test(header)) throw new IdempotencyKeyInvalidError();
     const key = `${request.apiKeyId ?? '-'}:${header}`;
-    const bodyHash = hash('sha256', canonicalBody(request.body));
+    const bodyHash = hashBody(request.body);
 
     for (;;) {
       const running = inFlight.get(key);
@@ -125,20 +125,6 @@ function replay(reply: FastifyReply, outcome: IdempotencyOutcome, bodyHash: stri
     .header('content-type', 'application/json; charset=utf-8')
     .header('idempotent-replayed', 'true')
     .send(outcome.response.payload);
-}
-
-/**
- * Hashing the parsed body makes a retry with different whitespace the same request, as it should be.
- * POST /flows hands its body over as raw bytes; a body that is not JSON is hashed as it is (it gets a 400).
- */
-function canonicalBody(body: unknown): string | Buffer {
-  if (body === undefined) return '';
-  if (!Buffer.isBuffer(body)) return JSON.stringify(body);
-  try {
-    return JSON.stringify(JSON.parse(body.toString('utf8')));
-  } catch {
-    return body;
-  }
 }
 
 // After auth: a key is scoped to the caller's API key, so two tenants never share one. After metrics,

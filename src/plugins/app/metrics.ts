@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Series } from '../../metrics/fast-histogram.js';
 import { FlowMetrics } from '../../metrics/flow-metrics.js';
+import { label, RouteLatency, timeRequests } from '../../metrics/request-latency.js';
 import type { CountsSink } from '../../sinks/counts-sink.js';
 import type { BreakerState, FlowStore, ObserveCommits } from '../../store/flow-store.js';
 import type { StoreLimits } from '../../store/limits.js';
@@ -22,7 +22,10 @@ export interface MetricsOptions {
   storeBreaker?: () => BreakerState;
 }
 
-/** Request latency and rejections for every route; the registry is served by routes/metrics.ts. */
+/**
+ * Request latency and rejections for every route; the registry is served by routes/metrics.ts.
+ * Register it before any route, so that every route is labelled.
+ */
 const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (
   app,
   { store, sink, observeCommits, limits, storeBreaker },
@@ -30,24 +33,35 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (
   const metrics = new FlowMetrics(store, sink, observeCommits, limits, storeBreaker);
   app.decorate('metrics', metrics);
 
-  // Callback-style hooks: they run on every request, and an async one would cost a promise each time.
-  // Each (method, status, route) series is looked up once, then observed directly.
-  const seriesOf = new Map<string, Series>();
-  app.addHook('onResponse', (request, reply, done) => {
-    // The route pattern, never the raw URL, so label cardinality stays bounded.
-    const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${reply.statusCode} ${route}`;
-    let series = seriesOf.get(key);
-    if (!series) {
-      series = metrics.requestDuration.series({ method: request.method, route, status_code: reply.statusCode });
-      seriesOf.set(key, series);
+  // The route pattern, never the raw URL, so label cardinality stays bounded.
+  const routes = new Map<string, RouteLatency>();
+  const routeLatency = (url: string | undefined) => {
+    const route = url ?? 'unmatched';
+    let latency = routes.get(route);
+    if (!latency) {
+      latency = new RouteLatency(metrics.requestDuration, route);
+      routes.set(route, latency);
     }
-    series.observe(reply.elapsedTime / 1000);
-    done();
+    return latency;
+  };
+  const stop = timeRequests(() => app.server, routeLatency(undefined));
+  app.addHook('onClose', async () => stop());
+
+  // Each handler labels its request with its route as it starts; a request refused before its handler
+  // runs is labelled by the onError hook, one not found keeps `unmatched`.
+  app.addHook('onRoute', (route) => {
+    const latency = routeLatency(route.url);
+    const handler = route.handler;
+    route.handler = function labelled(request, reply) {
+      label(request.raw, latency);
+      return handler.call(this, request, reply);
+    };
   });
 
   app.addHook('onError', (request, _reply, err, done) => {
-    if (request.method === 'POST' && request.routeOptions.url === '/flows') {
+    const route = request.routeOptions.url;
+    label(request.raw, routeLatency(route));
+    if (request.method === 'POST' && route === '/flows') {
       metrics.batchesRejected.inc({ reason: err.code ?? 'FLOWS_ERR_INTERNAL' });
     }
     done();

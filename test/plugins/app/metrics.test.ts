@@ -17,29 +17,27 @@ describe('GET /metrics', () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
 
-  test('counters and gauges move when records are ingested or rejected', async () => {
+  /** Latency is taken from Node's HTTP server, so the requests it should count go over real HTTP. */
+  async function listening() {
     const { app } = build();
     apps.push(app);
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const post = (body: string, type = 'application/json') =>
+      fetch(`${base}/flows`, { method: 'POST', headers: { 'content-type': type }, body });
+    return { app, base, post };
+  }
+
+  test('counters and gauges move when records are ingested or rejected', async () => {
+    const { app, base, post } = await listening();
     const before = (await app.inject('/metrics')).body;
     expect(sample(before, 'flows_records_ingested_total')).toBe(0);
     expect(sample(before, 'flows_held')).toBe(0);
 
     const batch = [record(), record({ src_app: 'baz' }), record({ hour: 2 })];
-    expect((await app.inject({ method: 'POST', url: '/flows', payload: batch })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/flows', payload: [record({ bytes_tx: -1 })] })).statusCode).toBe(
-      400,
-    );
-    expect(
-      (
-        await app.inject({
-          method: 'POST',
-          url: '/flows',
-          payload: 'x',
-          headers: { 'content-type': 'application/xml' },
-        })
-      ).statusCode,
-    ).toBe(415);
-    await app.inject('/flows?hour=1');
+    expect((await post(JSON.stringify(batch))).status).toBe(200);
+    expect((await post(JSON.stringify([record({ bytes_tx: -1 })]))).status).toBe(400);
+    expect((await post('x', 'application/xml')).status).toBe(415);
+    expect((await fetch(`${base}/flows?hour=1`)).status).toBe(200);
 
     const res = await app.inject('/metrics');
     expect(res.statusCode).toBe(200);
@@ -58,6 +56,11 @@ describe('GET /metrics', () => {
       1,
     );
     expect(sample(after, 'http_request_duration_seconds_count{method="GET",route="/flows",status_code="200"}')).toBe(1);
+    expect(sample(after, 'http_request_duration_seconds_count{method="POST",route="/flows",status_code="415"}')).toBe(
+      1,
+    );
+    // Requests made with inject do not go through the HTTP server and are not timed.
+    expect(after).not.toMatch(/route="\/metrics"/);
     // Default process metrics, event-loop lag among them.
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(after).toMatch(/^process_resident_memory_bytes \d/m);
@@ -81,14 +84,17 @@ describe('GET /metrics', () => {
   });
 
   test('unknown URLs share one label, so a scan cannot blow up the series count', async () => {
-    const { app } = build();
-    apps.push(app);
-    await app.inject('/nope/1');
-    await app.inject('/nope/2');
+    const { app, base } = await listening();
+    expect((await fetch(`${base}/nope/1`)).status).toBe(404);
+    expect((await fetch(`${base}/nope/2`)).status).toBe(404);
+    expect((await fetch(`${base}/flows`, { method: 'DELETE' })).status).toBe(405);
     const text = (await app.inject('/metrics')).body;
     expect(sample(text, 'http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"}')).toBe(
       2,
     );
+    expect(
+      sample(text, 'http_request_duration_seconds_count{method="DELETE",route="unmatched",status_code="405"}'),
+    ).toBe(1);
     expect(text).not.toContain('/nope');
   });
 
