@@ -61,6 +61,31 @@ describe('StoreGuard (circuit breaker around the database)', () => {
     expect(guard.state).toBe('closed');
   });
 
+  it('fails the calls that come while its test call runs at once, instead of making them wait for it', async () => {
+    const guard = new StoreGuard(silentLogger, { failuresToOpen: 1, halfOpenAfterMs: { initial: 50, max: 50 } });
+    const db = database(refused);
+    await expect(guard.once(db.call)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await sleep(80);
+    // The test call: a database that does not answer (a black-holed host), until the test lets it.
+    let answer = () => {};
+    const settled: string[] = [];
+    const probe = guard
+      .once(() => new Promise<void>((resolve) => (answer = resolve)))
+      .finally(() => settled.push('test call'));
+    expect(guard.state).toBe('half-open');
+    db.failing = false;
+    const others = [guard.once(db.call), guard.retrying(db.call)].map((call) =>
+      call.catch((err: unknown) => err).finally(() => settled.push('other call')),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    answer();
+    await probe;
+    expect(settled).toEqual(['other call', 'other call', 'test call']);
+    for (const other of others) expect(await other).toBeInstanceOf(BrokenCircuitError);
+    expect(db.calls).toBe(1);
+    expect(guard.state).toBe('closed');
+  });
+
   it('retries transient errors while closed, with the breaker counting each attempt', async () => {
     const guard = new StoreGuard(silentLogger, { retries: 2, failuresToOpen: 10 });
     const db = database(refused);
