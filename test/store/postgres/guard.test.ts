@@ -145,9 +145,10 @@ describe('the PostgreSQL store behind its breaker', () => {
     ).rejects.toMatchObject(notNow);
     await expect(history.between(0, 60_000)).rejects.toMatchObject(notNow);
     await expect(store.ping()).rejects.toMatchObject(notNow);
-    // The background work waits too: keeping a published count, deleting expired rows.
+    // The background work waits too: keeping a published count, deleting expired rows and keys.
     await expect(history.record(countAt(T0))).rejects.toBeInstanceOf(BrokenCircuitError);
     await expect(store.retention?.purge()).rejects.toBeInstanceOf(BrokenCircuitError);
+    await expect(store.idempotency.purgeExpired()).rejects.toBeInstanceOf(BrokenCircuitError);
     // None of them went near the database.
     expect(connects.mock.calls.length).toBe(reached);
     await store.close();
