@@ -1,9 +1,20 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import * as catalogue from '../src/errors.js';
 import { CommitUnknownError, StoreUnavailableError, ValidationError } from '../src/errors.js';
 import { noSums } from '../src/queries/flow-queries.js';
 import { build } from './support/helper.js';
 
 describe('error catalogue', () => {
+  it('is listed in the README error table, each code with its status', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    const errors = Object.values(catalogue).map(
+      (make) => new (make as new () => { code: string; statusCode: number })(),
+    );
+    expect(errors.length).toBeGreaterThan(15);
+    for (const { code, statusCode } of errors) expect(readme).toContain(`| ${statusCode} | \`${code}\` |`);
+  });
+
   it('gives store failures their Retry-After, and keeps the cause out of the message', () => {
     const cause = new Error('connect ECONNREFUSED 10.0.0.5:5432');
     const err = new StoreUnavailableError('the database cannot be reached while reading flows', { cause });

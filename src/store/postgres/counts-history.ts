@@ -1,8 +1,11 @@
+import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import { type CountsHistory, type KeptCount, MAX_KEPT_COUNTS } from '../../counts/counts-history.js';
 import type { MinuteCount } from '../../counts/minute-count.js';
 import { parseExact } from '../../queries/exact-integer.js';
 import { unavailable } from './errors.js';
+import type { StoreGuard } from './guard.js';
 
 // The prune rides along with the insert: one round trip, and the table never holds more than the retention.
 const RECORD_SQL = `
@@ -29,19 +32,24 @@ interface CountRow {
 /**
  * The persistent mode's count history: the table `flow_minute_counts`, written by whichever instance
  * publishes a window (the cluster counter's elected emitter), so it holds the cluster's count once
- * per window. Byte sums go in and come out as decimal text: exact past 2^53-1.
+ * per window. Byte sums go in and come out as decimal text: exact past 2^53-1. Every call goes through
+ * the store's circuit breaker: while the database is away, a 503 at once.
  */
 export class PgCountsHistory implements CountsHistory {
   readonly #pool: pg.Pool;
+  readonly #guard: StoreGuard;
+  readonly #log: Logger;
   readonly #retentionMs: number;
 
-  constructor(pool: pg.Pool, retentionHours: number) {
+  constructor(pool: pg.Pool, guard: StoreGuard, log: Logger, retentionHours: number) {
     this.#pool = pool;
+    this.#guard = guard;
+    this.#log = log;
     this.#retentionMs = retentionHours * 3_600_000;
   }
 
   async record(count: MinuteCount): Promise<void> {
-    await this.#pool.query(RECORD_SQL, [
+    const values = [
       Date.parse(count.minute),
       count.unique_flows,
       count.records,
@@ -49,24 +57,31 @@ export class PgCountsHistory implements CountsHistory {
       String(count.bytes_rx),
       count.partial === true,
       this.#retentionMs,
-    ]);
+    ];
+    // A failure is the publisher's to log (recording-sink.ts): the count is published all the same.
+    await this.#guard.once(() => this.#pool.query(RECORD_SQL, values));
   }
 
   async between(since: number, until: number): Promise<KeptCount[]> {
+    let rows: CountRow[];
     try {
-      const { rows } = await this.#pool.query<CountRow>(BETWEEN_SQL, [since, until, MAX_KEPT_COUNTS]);
-      return rows.map((r) => ({
-        minute: new Date(Number(r.minute)).toISOString(),
-        unique_flows: Number(r.unique_flows),
-        records: Number(r.records),
-        bytes_tx: parseExact(r.bytes_tx),
-        bytes_rx: parseExact(r.bytes_rx),
-        ...(r.partial ? { partial: true as const } : {}),
-        // Every row is a window published once for the whole cluster (emitter.ts).
-        scope: 'cluster' as const,
-      }));
+      ({ rows } = await this.#guard.once(() =>
+        this.#pool.query<CountRow>(BETWEEN_SQL, [since, until, MAX_KEPT_COUNTS]),
+      ));
     } catch (err) {
+      if (!(err instanceof BrokenCircuitError))
+        this.#log.warn({ err }, 'database query failed while reading minute counts');
       throw unavailable(err, 'reading minute counts');
     }
+    return rows.map((r) => ({
+      minute: new Date(Number(r.minute)).toISOString(),
+      unique_flows: Number(r.unique_flows),
+      records: Number(r.records),
+      bytes_tx: parseExact(r.bytes_tx),
+      bytes_rx: parseExact(r.bytes_rx),
+      ...(r.partial ? { partial: true as const } : {}),
+      // Every row is a window published once for the whole cluster (emitter.ts).
+      scope: 'cluster' as const,
+    }));
   }
 }

@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
+import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { StoreGuard } from './guard.js';
 import { RETENTION_LOCK } from './locks.js';
 import { COUNT_SHARDS } from './write-statements.js';
 
@@ -24,6 +26,8 @@ SELECT count(*)::int AS deleted FROM gone`;
 export interface ExpiredRowsOptions {
   pool: pg.Pool;
   log: Logger;
+  /** The store's circuit breaker: a pass does not try to connect while it is open. */
+  guard: StoreGuard;
   /** Reads the newest hour (and shares it with the caller); rows of the hours before the oldest kept are deleted. */
   oldestHourKept: (client: pg.PoolClient) => Promise<number>;
   /** Time between passes. */
@@ -57,6 +61,7 @@ export class ExpiredRows {
       this.#running = true;
       this.#passing = this.purge()
         .catch((err: unknown) => {
+          if (err instanceof BrokenCircuitError) return;
           this.#o.log.warn({ err }, 'retention: deleting expired rows failed; trying again at the next pass');
         })
         .finally(() => {
@@ -70,10 +75,11 @@ export class ExpiredRows {
 
   /**
    * One pass: deletes the rows of every hour before the oldest hour kept, chunk by chunk, and resolves with
-   * how many. Resolves with 0 at once while another instance holds the lock.
+   * how many. Resolves with 0 at once while another instance holds the lock. Only connecting goes through
+   * the breaker: a pass may take minutes, and as the breaker's test call it would hold it half-open.
    */
   async purge(): Promise<number> {
-    const client = await this.#o.pool.connect();
+    const client = await this.#o.guard.once(() => this.#o.pool.connect());
     let broken: Error | undefined;
     try {
       const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [RETENTION_LOCK]);

@@ -1,4 +1,5 @@
 import {
+  BrokenCircuitError,
   type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
@@ -7,7 +8,6 @@ import {
   handleWhen,
   type IPolicy,
   retry,
-  wrap,
 } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { BreakerState } from '../flow-store.js';
@@ -33,12 +33,13 @@ export interface GuardOptions {
  * Every call to the database goes through here (cockatiel): a circuit breaker that opens after a few
  * consecutive outage errors, so that while the database is away requests fail at once with a 503
  * instead of each waiting out its own connection attempts and retries; after a backoff it lets one call
- * through (a request or a readiness ping), and closes when that one succeeds. Inside the breaker,
- * `retrying` retries transient errors with backoff; the breaker's own rejection is never retried.
+ * through (a request or a readiness ping), and closes when that one succeeds; calls made meanwhile fail
+ * at once too. Around the breaker, `retrying` retries transient errors with backoff; the breaker's own
+ * rejection is never retried.
  */
 export class StoreGuard {
   readonly #breaker: CircuitBreakerPolicy;
-  readonly #retrying: IPolicy;
+  readonly #transient: IPolicy;
 
   constructor(log: Logger, { retries = 5, failuresToOpen = 5, halfOpenAfterMs }: GuardOptions = {}) {
     const halfOpen = halfOpenAfterMs ?? { initial: 250, max: 2000 };
@@ -52,23 +53,25 @@ export class StoreGuard {
     });
     this.#breaker.onReset(() => log.info('database reachable again'));
     // Once a failure has opened the breaker, waiting to try again would only delay the 503.
-    const transient = retry(
+    this.#transient = retry(
       handleWhen((err) => isTransient(err) && this.#breaker.state === CircuitState.Closed),
       {
         maxAttempts: retries,
         backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
       },
     );
-    this.#retrying = wrap(transient, this.#breaker);
   }
 
   /** Through the breaker, with retries of transient errors. */
   retrying<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#retrying.execute(fn);
+    return this.#transient.execute(() => this.once(fn));
   }
 
   /** Through the breaker, one attempt: readiness pings, metrics, reads whose caller decides what next. */
   once<T>(fn: () => Promise<T>): Promise<T> {
+    // cockatiel makes a call that comes while the test call runs wait for its outcome: up to a connection
+    // timeout when the database does not answer at all. Only the test call goes to the database.
+    if (this.#breaker.state === CircuitState.HalfOpen) return Promise.reject(new BrokenCircuitError());
     return this.#breaker.execute(fn);
   }
 

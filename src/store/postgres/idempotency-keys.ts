@@ -1,3 +1,4 @@
+import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { IdempotencyOutcome, IdempotencyStore } from '../../idempotency/idempotency-store.js';
@@ -84,6 +85,7 @@ export class PgIdempotencyStore implements IdempotencyStore {
     this.#guard = guard;
     this.#timer = setInterval(() => {
       this.#purging = this.purgeExpired().catch((err: unknown) => {
+        if (err instanceof BrokenCircuitError) return;
         this.#log.warn({ err }, 'purging expired idempotency keys failed; trying again later');
       });
     }, purgeIntervalMs);
@@ -108,11 +110,11 @@ export class PgIdempotencyStore implements IdempotencyStore {
 
   async put(): Promise<void> {}
 
-  /** Deletes expired keys; resolves with how many. */
+  /** Deletes expired keys, through the store's breaker; resolves with how many. */
   async purgeExpired(): Promise<number> {
     let total = 0;
     for (;;) {
-      const { rowCount } = await this.#pool.query(PURGE_SQL, [PURGE_LIMIT]);
+      const { rowCount } = await this.#guard.once(() => this.#pool.query(PURGE_SQL, [PURGE_LIMIT]));
       total += rowCount ?? 0;
       if ((rowCount ?? 0) < PURGE_LIMIT) return total;
     }

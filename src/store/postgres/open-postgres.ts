@@ -74,6 +74,6 @@ export async function openPostgresBackend(
     observeCommits: (listener) => store.observeCommits(listener),
     breakerState: () => store.guard.state,
     limits: store.retention,
-    countsHistory: new PgCountsHistory(options.pool, options.countsRetentionHours ?? 24),
+    countsHistory: new PgCountsHistory(pool, store.guard, log, options.countsRetentionHours ?? 24),
   };
 }

@@ -65,7 +65,7 @@ export class PgRetention implements StoreLimits {
       this.committed(rows[0].newest ?? -1);
       return this.#newest - hours;
     };
-    this.#rows = new ExpiredRows({ pool, log, oldestHourKept, intervalMs, chunkRows, now });
+    this.#rows = new ExpiredRows({ pool, log, guard, oldestHourKept, intervalMs, chunkRows, now });
   }
 
   /** Throws HourExpiredError for a batch holding an expired hour; returns the newest hour after it. */

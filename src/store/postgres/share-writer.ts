@@ -48,8 +48,9 @@ export async function writeShare(
         target.intervalMs,
         target.instance,
         stats.records,
-        stats.tx.toString(),
-        stats.rx.toString(),
+        // Decimal text, as PostgreSQL takes a NUMERIC parameter.
+        String(stats.tx.value),
+        String(stats.rx.value),
       ]);
     }
     await client.query('COMMIT');

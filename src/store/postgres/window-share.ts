@@ -1,24 +1,5 @@
+import { ExactSum } from '../../queries/exact-integer.js';
 import type { FlowDelta, PreparedBatch } from './batch.js';
-
-/** A sum of integers up to 2^53-1 each that stays exact past 2^53: a number while it can, a bigint beyond. */
-export class ExactSum {
-  #small = 0;
-  #big = 0n;
-
-  add(n: number): void {
-    // Both terms are at most 2^53-1, so a true sum past it also compares past it after rounding.
-    if (this.#small + n > Number.MAX_SAFE_INTEGER) {
-      this.#big += BigInt(this.#small);
-      this.#small = 0;
-    }
-    this.#small += n;
-  }
-
-  /** Decimal text, as PostgreSQL takes a NUMERIC parameter. */
-  toString(): string {
-    return (this.#big + BigInt(this.#small)).toString();
-  }
-}
 
 /** What this instance committed in one window: its distinct flow keys, records and bytes. */
 export class ShareSet {

@@ -16,8 +16,8 @@ import { FRAME_HEADER_BYTES, type FrameHeader, sealFrame } from './log-frame.js'
  * compaction (retention freeing the names of dropped hours) renumbers those at any time, so nothing on
  * disk may depend on them, and replay interns the names into whatever ids its interner gives. `drop
  * before` is the oldest hour retention kept once the batch was applied (0: it dropped none), so replay
- * drops what was dropped there, whatever RETENTION_HOURS is now. The JSON form keeps any string exact
- * (even a lone surrogate, which UTF-8 cannot carry).
+ * drops what was dropped there, whatever RETENTION_HOURS is now. Names come through the schema, which
+ * refuses NUL and lone surrogates (schemas/flow.ts); the JSON form would keep even those exact.
  */
 const BATCH_HEADER_BYTES = 16;
 const COLUMN_BYTES = [4, 4, 4, 4, 8, 8] as const;

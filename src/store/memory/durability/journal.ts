@@ -38,6 +38,7 @@ export class Journal implements BatchJournal, FlowIdRecorder {
   #durableLsn: number;
   #flushing: Promise<void> | undefined;
   #durableWaiters: { lsn: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  #takeBacks = 0;
   /** The buffers of the last group written, for the next group to fill. */
   #spare: GroupBuffers | undefined;
   /** Called after each durable write, e.g. to start a snapshot when the log has grown. */
@@ -97,18 +98,28 @@ export class Journal implements BatchJournal, FlowIdRecorder {
 
   /**
    * Closes the open group at the current batch and starts the next one in a new log segment (for a
-   * snapshot taken now); returns the LSN of the last batch applied so far.
+   * snapshot taken now). Returns the LSN of the last batch applied so far, the take-backs so far, and a
+   * promise that resolves once that batch is durable and rejects if a failed write takes any of it back
+   * first. It waits from now: after a take-back the same LSNs are given to other batches, so waiting
+   * for the LSN later could see them become durable instead.
    */
-  cut(): number {
+  cut(): { lsn: number; takeBacks: number; durable: Promise<void> } {
     const open = this.#openGroup;
-    const lastLsn = open.lastLsn;
+    const lsn = open.lastLsn;
     if (open.frame.batches > 0) this.#open(true);
     else open.newSegment = true;
-    return lastLsn;
+    const durable = this.#whenDurable(lsn);
+    // Handled by whoever awaits it; until then a rejection is not unhandled.
+    durable.catch(() => {});
+    return { lsn, takeBacks: this.#takeBacks, durable };
   }
 
-  /** Resolves once everything up to `lsn` is on disk; rejects if a failed write took any of it back. */
-  whenDurable(lsn: number): Promise<void> {
+  /** How many times a failed write took batches back (each time, their LSNs are given out again). */
+  get takeBacks(): number {
+    return this.#takeBacks;
+  }
+
+  #whenDurable(lsn: number): Promise<void> {
     if (lsn <= this.#durableLsn) return Promise.resolve();
     return new Promise((resolve, reject) => this.#durableWaiters.push({ lsn, resolve, reject }));
   }
@@ -174,6 +185,7 @@ export class Journal implements BatchJournal, FlowIdRecorder {
     const groups = this.#groups;
     const { hours, keys, log } = this.#parts;
     takeBack(groups, hours, this.names, keys);
+    this.#takeBacks++;
     this.#hostOf().takenBack();
     const error = new LogWriteFailedError(failureReason(cause), { cause });
     const batches = groups.reduce((sum, g) => sum + g.frame.batches, 0);

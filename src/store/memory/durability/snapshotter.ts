@@ -29,8 +29,9 @@ const RETRY_MS = 30_000;
  * Takes snapshots, one at a time: every `intervalMs`, when the log reaches `logBytes`, and at shutdown.
  * The tables are captured in one synchronous step at the last applied batch, where the log starts a new
  * segment; the file is written to a temporary name, fsynced, and renamed into place once the log is
- * durable up to that batch (a snapshot never holds a batch that could still be refused). Then the
- * older snapshot and the log segments it covers are deleted.
+ * durable up to that batch with no take-back since the capture (a snapshot never holds a batch that
+ * could still be refused, or that was). Then the older snapshot and the log segments it covers are
+ * deleted.
  */
 export class Snapshotter {
   readonly #parts: SnapshotterParts;
@@ -77,12 +78,16 @@ export class Snapshotter {
   async #take(): Promise<void> {
     const { dir, hours, keys, journal, writer, log } = this.#parts;
     const started = performance.now();
-    const lsn = journal.cut();
+    const { lsn, takeBacks, durable } = journal.cut();
     const state = captureSnapshot(lsn, hours, journal.names, keys);
     const partial = join(dir, partialSnapshotName(lsn));
     try {
       const bytes = await writeSnapshotFile(partial, state);
-      await journal.whenDurable(lsn);
+      await durable;
+      // The tables may hold batches a failed write took back (their LSNs now name other batches). `durable`
+      // rejects in that case; this also discards a snapshot after a take-back of later batches only (rare:
+      // the next one is taken instead).
+      if (journal.takeBacks !== takeBacks) throw new Error('a failed log write took batches back meanwhile');
       await rename(partial, join(dir, snapshotName(lsn)));
       await syncDir(dir);
       const previous = this.#lastLsn;
