@@ -8,13 +8,11 @@ import type { LimitsReport, StoreLimits } from '../limits.js';
 import type { BatchJournal, JournalHost } from './batch-journal.js';
 import { Capacity, nameBytes } from './capacity.js';
 import { ColumnarBatch } from './columnar-batch.js';
-import { flowsJsonSize, writeHourJson } from './hour-json.js';
-import { HourJsonCache, MAX_CACHED_BYTES } from './hour-json-cache.js';
-import { HourJsonStream } from './hour-json-stream.js';
+import { HourAnswers } from './hour-answers.js';
+import type { HourJsonStream } from './hour-json-stream.js';
 import { HourRetention } from './hour-retention.js';
-import { HourSnapshots } from './hour-snapshots.js';
 import { HourSummaries } from './hour-summaries.js';
-import { type HourTable, KEY_INTS, TOTAL_DOUBLES, TX } from './hour-table.js';
+import type { HourTable } from './hour-table.js';
 import { type DroppedHour, Hours, OVER_CAPACITY } from './hours.js';
 import { Interner } from './interner.js';
 import { scanFlowBatch } from './json-batch-scanner.js';
@@ -35,9 +33,6 @@ export interface MemoryStoreOptions {
   durable?: { names: Interner; hours: Hours; journal: BatchJournal };
 }
 
-/** Snapshots held at once for streamed answers; one is always allowed, however large. */
-const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
-
 /**
  * Totals in memory. Every ingest runs synchronously from decoding to the last total, so no reader
  * can run between its steps: a batch is seen whole or not at all. Each applied record is counted in
@@ -50,14 +45,12 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
   readonly #window: MinuteWindow;
   readonly #journal: BatchJournal | undefined;
   readonly #batch = new ColumnarBatch();
-  readonly #jsonCache = new HourJsonCache();
-  readonly #snapshots = new HourSnapshots(MAX_SNAPSHOT_BYTES);
   readonly #capacity: Capacity;
   readonly #retention: HourRetention | undefined;
   readonly #summaries = new HourSummaries();
   /** Hours dropped by batches not on disk yet, with their flows then: put back if those are taken back. */
   readonly #parked = new Map<HourTable, number>();
-  readonly #maxWholeAnswer: number;
+  readonly #answers: HourAnswers;
 
   constructor(window: MinuteWindow, options: MemoryStoreOptions = {}) {
     const unbounded = Number.POSITIVE_INFINITY;
@@ -66,7 +59,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
     this.#hours = options.durable?.hours ?? new Hours();
     this.#capacity = new Capacity(options.maxFlows ?? unbounded, options.maxNameBytes ?? unbounded, options.log);
     if (options.retentionHours !== undefined) this.#retention = new HourRetention(options.retentionHours, options.log);
-    this.#maxWholeAnswer = options.maxWholeAnswer ?? MAX_CACHED_BYTES;
+    this.#answers = new HourAnswers(options.maxWholeAnswer);
     this.#journal = options.durable?.journal;
     if (this.#journal) {
       this.#recovered();
@@ -94,44 +87,17 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
   }
 
   async flowsForHour(hour: number): Promise<FlowTotal[]> {
-    const table = this.#hours.get(hour);
-    if (!table) return [];
-    const names = this.#names;
-    const { keys, totals } = table;
-    const flows: FlowTotal[] = new Array(table.count);
-    for (let i = 0; i < table.count; i++) {
-      const k = i * KEY_INTS;
-      flows[i] = {
-        src_app: names.string(keys[k]),
-        dest_app: names.string(keys[k + 1]),
-        vpc_id: names.string(keys[k + 2]),
-        hour,
-        bytes_tx: totals[i * TOTAL_DOUBLES + TX],
-        bytes_rx: totals[i * TOTAL_DOUBLES + TX + 1],
-      };
-    }
-    return flows;
+    return this.#answers.flows(this.#hours.get(hour), hour, this.#names);
   }
 
-  /**
-   * The fast path for `GET /flows` (see FlowStore): the answer written whole and cached while the hour
-   * does not change, or, past `maxWholeAnswer` bytes, streamed from a snapshot shared by its readers.
-   */
+  /** The fast path for `GET /flows` (see FlowStore and HourAnswers). */
   flowsForHourJson(hour: number): Buffer | HourJsonStream {
-    const table = this.#hours.get(hour);
-    if (!table) return Buffer.from('[]');
-    const cached = this.#jsonCache.get(table);
-    if (cached) return cached;
-    const names = this.#names;
-    const size = flowsJsonSize(table, hour, names, 0, table.count) + 2;
-    if (size <= this.#maxWholeAnswer) return this.#jsonCache.put(table, writeHourJson(table, hour, names));
-    const snapshot = this.#snapshots.acquire(table, names, size);
-    return new HourJsonStream(snapshot, hour, () => this.#snapshots.release(snapshot));
+    return this.#answers.json(this.#hours.get(hour), hour, this.#names);
   }
 
   /** Bytes of hour snapshots held for answers still being streamed (for tests and metrics). */
   get snapshotBytes(): number {
-    return this.#snapshots.bytes;
+    return this.#answers.snapshotBytes;
   }
 
   async ping(): Promise<void> {
@@ -171,7 +137,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
   #commit(namesBefore: number, options: IngestOptions | undefined): Promise<void> | undefined {
     const batch = this.#batch;
     const { oldestKept, dropped } = this.#apply(batch, namesBefore);
-    for (const { table } of dropped) this.#jsonCache.forget(table);
+    for (const { table } of dropped) this.#answers.forget(table);
     if (!this.#journal) {
       this.#dropsFinal(dropped);
       return undefined;

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type CountsHistory, type KeptCount, MAX_KEPT_COUNTS } from '../../counts/counts-history.js';
 import type { MinuteCount } from '../../counts/minute-count.js';
-import { parseExact } from '../../queries/exact-integer.js';
+import { type ClusterCountRow, clusterCount } from './cluster-count-row.js';
 import { unavailable } from './errors.js';
 import type { StoreGuard } from './guard.js';
 
@@ -20,12 +20,7 @@ SELECT minute::text, unique_flows::text, records::text, bytes_tx::text, bytes_rx
 FROM (SELECT * FROM flow_minute_counts WHERE minute >= $1 AND minute < $2 ORDER BY minute DESC LIMIT $3) newest
 ORDER BY minute`;
 
-interface CountRow {
-  minute: string;
-  unique_flows: string;
-  records: string;
-  bytes_tx: string;
-  bytes_rx: string;
+interface CountRow extends ClusterCountRow {
   partial: boolean;
 }
 
@@ -73,15 +68,7 @@ export class PgCountsHistory implements CountsHistory {
         this.#log.warn({ err }, 'database query failed while reading minute counts');
       throw unavailable(err, 'reading minute counts');
     }
-    return rows.map((r) => ({
-      minute: new Date(Number(r.minute)).toISOString(),
-      unique_flows: Number(r.unique_flows),
-      records: Number(r.records),
-      bytes_tx: parseExact(r.bytes_tx),
-      bytes_rx: parseExact(r.bytes_rx),
-      ...(r.partial ? { partial: true as const } : {}),
-      // Every row is a window published once for the whole cluster (emitter.ts).
-      scope: 'cluster' as const,
-    }));
+    // Every row is a window published once for the whole cluster (emitter.ts).
+    return rows.map((r) => ({ ...clusterCount(r), ...(r.partial ? { partial: true as const } : {}) }));
   }
 }

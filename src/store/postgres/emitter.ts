@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { MinuteCount } from '../../counts/minute-count.js';
-import { parseExact } from '../../queries/exact-integer.js';
+import { type ClusterCountRow, clusterCount } from './cluster-count-row.js';
 import { CLOSE_SQL, COUNTS_SQL, EMITTED_SQL, PRUNE_SQL } from './count-statements.js';
 import { EMITTER_LOCK, FENCE_LOCK } from './locks.js';
 
@@ -11,14 +11,6 @@ export interface EmitterOptions {
   /** An instance not heard of for this long is taken for dead, and no longer waited for. */
   staleAfterMs: number;
   log: Logger;
-}
-
-interface CountRow {
-  minute: string;
-  unique_flows: string;
-  records: string;
-  bytes_tx: string;
-  bytes_rx: string;
 }
 
 // After a long stop of the whole cluster, the quiet windows in between get no zero counts past this many.
@@ -75,24 +67,11 @@ async function emitLocked(
   const emitted = Number(rows[0].emitted);
   if (ready <= emitted) return;
   const first = Math.max(emitted + o.intervalMs, ready - (MAX_ZERO_WINDOWS - 1) * o.intervalMs);
-  const counts = await client.query<CountRow>(COUNTS_SQL, [first, ready, o.intervalMs, emitted]);
+  const counts = await client.query<ClusterCountRow>(COUNTS_SQL, [first, ready, o.intervalMs, emitted]);
   for (const row of counts.rows) await publish(clusterCount(row));
   await client.query('BEGIN');
   for (const sql of PRUNE_SQL) await client.query(sql, sql.includes('$1') ? [ready] : []);
   await client.query(EMITTED_SQL, [ready]);
   await client.query('COMMIT');
   o.log.debug({ windows: counts.rows.length, ready }, 'counted windows for the cluster');
-}
-
-/** One window's count for the whole cluster; repeats of it share the minute alone (see MinuteCount.scope). */
-function clusterCount(row: CountRow): MinuteCount {
-  return {
-    minute: new Date(Number(row.minute)).toISOString(),
-    unique_flows: Number(row.unique_flows),
-    records: Number(row.records),
-    // Exact: the sums are NUMERIC, and pass 2^53-1 with a few large flows.
-    bytes_tx: parseExact(row.bytes_tx),
-    bytes_rx: parseExact(row.bytes_rx),
-    scope: 'cluster',
-  };
 }
