@@ -25,6 +25,8 @@ export interface IdempotencyTicket {
 /**
  * Completed idempotent requests. Requests still in flight are tracked per instance by the plugin;
  * a store shared by several instances detects a concurrent one through its own transaction instead.
+ * A store held in memory answers synchronously, so that a request with a new key costs no extra turn
+ * of the event loop; one that asks a database answers with promises.
  *
  * A persistent backend provides one as `StoreBackend.idempotency`, and its store, in
  * `ingest(records, { idempotency })`:
@@ -39,10 +41,10 @@ export interface IdempotencyTicket {
  */
 export interface IdempotencyStore {
   /** The recorded outcome for `key`, unless none was recorded or it has expired. */
-  get(key: string): Promise<IdempotencyOutcome | undefined>;
+  get(key: string): IdempotencyOutcome | undefined | Promise<IdempotencyOutcome | undefined>;
   /**
    * Records a completed request's outcome before its response is sent. A store that already wrote the
    * ticket in the batch's transaction may do nothing here.
    */
-  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): Promise<void>;
+  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): void | Promise<void>;
 }

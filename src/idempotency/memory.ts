@@ -17,11 +17,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     this.#cache = new LRUCache({ max: maxKeys, ttl: ttlMs, ttlAutopurge: false });
   }
 
-  async get(key: string): Promise<IdempotencyOutcome | undefined> {
+  get(key: string): IdempotencyOutcome | undefined {
     return this.#cache.get(key);
   }
 
-  async put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): Promise<void> {
+  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): void {
     const ttl = ticket.expiresAt - Date.now();
     if (ttl > 0) this.#cache.set(ticket.key, outcome, { ttl });
   }

@@ -26,15 +26,20 @@ export interface IdempotencyOptions {
 // Printable ASCII without spaces at the ends: what agents generate (UUIDs, ULIDs, hashes).
 const VALID_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 
+/** A claimed key whose request is still running here; repeats with the same body wait for it. */
 interface InFlight {
   bodyHash: string;
-  done: Promise<void>;
-  release: () => void;
+  /** Created only when a repeat arrives while the first is running: most keys are never repeated. */
+  waiters: (() => void)[] | undefined;
 }
 
 /**
  * Idempotency-Key for routes with `config.idempotent`. A repeat of a completed request gets the stored
  * response without running again; a repeat of one still running in this instance waits for it.
+ *
+ * With an in-memory store a new key costs no promise of its own: claiming and recording run
+ * synchronously, and only a store that answers with a promise (PostgreSQL) or a repeat that must wait
+ * takes another turn.
  */
 const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store, ttlMs }) => {
   const inFlight = new Map<string, InFlight>();
@@ -47,21 +52,25 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     if (!route.config?.idempotent) return;
     const handler = route.handler;
     route.handler = function idempotentHandler(request, reply) {
-      if (request.headers['idempotency-key'] === undefined) return handler.call(this, request, reply);
-      return once(this, handler, request, reply);
+      const header = request.headers['idempotency-key'];
+      if (header === undefined) return handler.call(this, request, reply);
+      const replayed = claim(request, reply, header);
+      if (replayed === true) return undefined;
+      if (replayed === false) return run(this, handler, request, reply);
+      return replayed.then((done) => (done ? reply : run(this, handler, request, reply)));
     };
   });
 
-  async function once(
+  async function run(
     instance: FastifyInstance,
     handler: RouteHandlerMethod,
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<unknown> {
-    if (await claim(request, reply)) return reply;
     try {
       const payload = await handler.call(instance, request, reply);
-      await record(request, reply, payload);
+      const recording = record(request, reply, payload);
+      if (recording) await recording;
       return payload;
     } finally {
       // Success or failure, waiters may go: they find the recorded outcome, or apply the batch themselves.
@@ -70,42 +79,58 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
   }
 
   /** Claims the key for this request (`request.idempotency`), or answers a repeat: then true. */
-  async function claim(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    const header = request.headers['idempotency-key'];
+  function claim(request: FastifyRequest, reply: FastifyReply, header: string | string[]): boolean | Promise<boolean> {
     if (typeof header !== 'string' || !VALID_KEY.test(header)) throw new IdempotencyKeyInvalidError();
-    const key = `${request.apiKeyId ?? '-'}:${header}`;
-    const bodyHash = hashBody(request.body);
+    return claimKey(request, reply, `${request.apiKeyId ?? '-'}:${header}`, hashBody(request.body));
+  }
 
-    for (;;) {
-      const running = inFlight.get(key);
-      if (running) {
-        if (running.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
-        await running.done;
-        continue;
-      }
-      const outcome = await store.get(key);
-      if (outcome) {
-        replay(reply, outcome, bodyHash);
-        metrics.idempotentReplays.inc();
-        return true;
-      }
-      // Another repeat may have claimed the key while `get` was awaited.
-      if (inFlight.has(key)) continue;
-      let release = () => {};
-      const done = new Promise<void>((resolve) => {
-        release = resolve;
+  function claimKey(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: string,
+    bodyHash: string,
+  ): boolean | Promise<boolean> {
+    const running = inFlight.get(key);
+    if (running) {
+      if (running.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
+      const over = new Promise<void>((resolve) => {
+        running.waiters ??= [];
+        running.waiters.push(resolve);
       });
-      inFlight.set(key, { bodyHash, done, release });
-      request.idempotency = { key, bodyHash, expiresAt: Date.now() + ttlMs };
-      return false;
+      return over.then(() => claimKey(request, reply, key, bodyHash));
     }
+    const outcome = store.get(key);
+    if (!(outcome instanceof Promise)) return settle(request, reply, key, bodyHash, outcome);
+    return outcome.then((found) =>
+      // Another repeat may have claimed the key while `get` was awaited.
+      !found && inFlight.has(key)
+        ? claimKey(request, reply, key, bodyHash)
+        : settle(request, reply, key, bodyHash, found),
+    );
+  }
+
+  function settle(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: string,
+    bodyHash: string,
+    outcome: IdempotencyOutcome | undefined,
+  ): boolean {
+    if (outcome) {
+      replay(reply, outcome, bodyHash);
+      metrics.idempotentReplays.inc();
+      return true;
+    }
+    inFlight.set(key, { bodyHash, waiters: undefined });
+    request.idempotency = { key, bodyHash, expiresAt: Date.now() + ttlMs };
+    return false;
   }
 
   /** Stores a success before it is sent, so that a repeat arriving after the answer finds it. */
-  async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
+  function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): void | Promise<void> {
     const ticket = request.idempotency;
     if (ticket && reply.statusCode < 300 && typeof payload === 'string') {
-      await store.put(ticket, { bodyHash: ticket.bodyHash, response: { statusCode: reply.statusCode, payload } });
+      return store.put(ticket, { bodyHash: ticket.bodyHash, response: { statusCode: reply.statusCode, payload } });
     }
   }
 
@@ -114,7 +139,7 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     const running = key === undefined ? undefined : inFlight.get(key);
     if (key === undefined || !running) return;
     inFlight.delete(key);
-    running.release();
+    if (running.waiters) for (const wake of running.waiters) wake();
   }
 };
 

@@ -84,6 +84,43 @@ describe('Idempotency-Key on POST /flows', () => {
     expect((await totals()).find((t: { src_app: string }) => t.src_app === 'foo').bytes_tx).toBe(100);
   });
 
+  test('repeats waiting on a request that fails: one of them applies the batch, the others get its response', async () => {
+    let failFirst: (() => void) | undefined;
+    let arrived = () => {};
+    const firstArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    class FailsFirstOnRelease extends ControllableStore {
+      override async ingest(...args: Parameters<ControllableStore['ingest']>): Promise<void> {
+        if (this.ingests === 0 && !failFirst) {
+          const released = new Promise<void>((resolve) => {
+            failFirst = resolve;
+          });
+          arrived();
+          await released;
+          throw new Error('connect ECONNREFUSED 10.0.0.5:5432 (user flows)');
+        }
+        return super.ingest(...args);
+      }
+    }
+    const store = new FailsFirstOnRelease();
+    const { app } = build({ backend: { store } });
+    apps.push(app);
+    const post = () =>
+      app.inject({ method: 'POST', url: '/flows', payload: batch, headers: { 'idempotency-key': 'shared' } });
+    const first = post();
+    await firstArrived;
+    const repeats = [post(), post(), post()];
+    await new Promise((resolve) => setTimeout(resolve, 50)); // in-process requests: they are all waiting by then
+    failFirst?.();
+    expect((await first).statusCode).toBe(500);
+    const answers = await Promise.all(repeats);
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(answers.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(2);
+    expect(new Set(answers.map((r) => r.body))).toEqual(new Set(['{"accepted":2}']));
+    expect(store.ingests).toBe(1);
+  });
+
   test('a failed request does not keep its key: the retry is applied', async () => {
     const { store, post } = setup();
     store.down = true;

@@ -27,13 +27,13 @@ export class DurableKeys implements IdempotencyStore {
     this.#cache = new LRUCache({ max: maxKeys, ttl: ttlMs, ttlAutopurge: false });
   }
 
-  async get(key: string): Promise<IdempotencyOutcome | undefined> {
+  get(key: string): IdempotencyOutcome | undefined {
     const entry = this.#cache.get(key);
     if (!entry) return undefined;
     return { bodyHash: entry.bodyHash, response: { statusCode: 200, payload: `{"accepted":${entry.accepted}}` } };
   }
 
-  async put(): Promise<void> {}
+  put(): void {}
 
   record({ key, bodyHash, expiresAt }: IdempotencyTicket, accepted: number): void {
     const ttl = expiresAt - Date.now();
