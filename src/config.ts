@@ -4,7 +4,7 @@ import envSchema from 'env-schema';
 import { type Static, Type } from 'typebox';
 import { describeRule } from './schemas/rule-wording.js';
 
-const ConfigSchema = Type.Object({
+export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   INMEMORY: Type.Boolean({ default: true }),
