@@ -106,6 +106,32 @@ describe('docker compose up (default profile)', () => {
   });
 });
 
+describe('settings from the shell', () => {
+  it('reach the service: API keys and a retention, and unset again, the defaults', async () => {
+    const key = 'compose-test-key-0123456789abcdef';
+    const post = (hour: number, headers: Record<string, string> = {}) =>
+      fetch(`${app}/flows`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(writerBatch(0, 0, 1, hour)),
+      });
+    const settings = { API_KEYS_INGEST: key, API_KEYS_QUERY: key, RETENTION_HOURS: '2' };
+    const inMemoryBefore = env.INMEMORY;
+    try {
+      await up({ ...settings, INMEMORY: 'true' });
+      expect((await post(100)).status).toBe(401);
+      const authorized = { authorization: `Bearer ${key}` };
+      expect((await post(100, authorized)).status).toBe(200);
+      const expired = await post(90, authorized);
+      expect(expired.status).toBe(422);
+      expect((await expired.json()).code).toBe('FLOWS_ERR_HOUR_EXPIRED');
+    } finally {
+      await up({ API_KEYS_INGEST: '', API_KEYS_QUERY: '', RETENTION_HOURS: '', INMEMORY: inMemoryBefore });
+    }
+    expect((await fetch(`${app}/flows?hour=90`)).status).toBe(200);
+  });
+});
+
 describe('docker compose --profile scale up', () => {
   const scale = ['--profile', 'scale'];
   let replicas: string[];
