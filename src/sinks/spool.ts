@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { countJson, type PublishedCount, parseCount } from '../counts/minute-count.js';
+import { syncDir } from '../sync-dir.js';
 
 /**
  * The counts not yet acknowledged by Kafka, oldest first, kept in a JSON-lines file that is fsynced
@@ -108,15 +109,5 @@ export class Spool {
     const run = this.#lock.then(task);
     this.#lock = run.catch(() => undefined);
     return run;
-  }
-}
-
-/** A rename is durable only once its directory is synced. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

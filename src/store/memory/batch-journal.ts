@@ -13,7 +13,7 @@ export interface AppliedBatch {
   /** Retention dropped the hours before this one once the batch was applied (0: it dropped none)... */
   dropBefore: number;
   /** ...which are these: out of the tables, but put back if the batch is taken back. */
-  dropped: DroppedHour[];
+  dropped: readonly DroppedHour[];
 }
 
 /** The store that owns the tables, as the journal sees it. */

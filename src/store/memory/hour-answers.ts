@@ -43,7 +43,7 @@ export class HourAnswers {
     const cached = this.#cache.get(table);
     if (cached) return cached;
     const size = flowsJsonSize(table, hour, names, 0, table.count) + 2;
-    if (size <= this.maxWholeAnswer) return this.#cache.put(table, writeHourJson(table, hour, names));
+    if (size <= this.maxWholeAnswer) return this.#cache.put(table, writeHourJson(table, hour, names, size));
     const snapshot = this.#snapshots.acquire(table, names, size);
     return new HourJsonStream(snapshot, hour, () => this.#snapshots.release(snapshot));
   }

@@ -40,9 +40,9 @@ export function flowsJsonSize(rows: FlowRows, hour: number, names: Interner, fro
   return size;
 }
 
-/** The whole answer: `[`, every flow, `]`. */
-export function writeHourJson(rows: FlowRows, hour: number, names: Interner): Buffer {
-  const { buffer, view } = allocate(flowsJsonSize(rows, hour, names, 0, rows.count) + 2);
+/** The whole answer, `[`, every flow, `]`: `size` bytes (flowsJsonSize of every flow, plus 2). */
+export function writeHourJson(rows: FlowRows, hour: number, names: Interner, size: number): Buffer {
+  const { buffer, view } = allocate(size);
   view[0] = 0x5b; // [
   const at = writeFlows(rows, hour, names, 0, rows.count, view, 1);
   view[at] = 0x5d; // ]

@@ -1,6 +1,6 @@
 import { AnswersBusyError } from '../../errors.js';
 import type { FlowRows } from './hour-json.js';
-import { type HourTable, KEY_INTS } from './hour-table.js';
+import { FLOW_BYTES, type HourTable } from './hour-table.js';
 import type { Interner } from './interner.js';
 
 /**
@@ -52,7 +52,7 @@ export class HourSnapshots {
         return snapshot;
       }
     }
-    const bytes = table.count * KEY_INTS * Int32Array.BYTES_PER_ELEMENT;
+    const bytes = table.count * FLOW_BYTES;
     if (this.#entries.size > 0 && this.#bytes + bytes > this.#maxBytes) throw new AnswersBusyError();
     // One buffer holds keys and totals, as in the table: one copy of it.
     const flows = table.keys.buffer.slice(0, bytes);

@@ -19,6 +19,8 @@ import { scanFlowBatch } from './json-batch-scanner.js';
 import { compactNames, liveNameBytes } from './name-compaction.js';
 import { topGroups } from './top-groups.js';
 
+const NO_DROPS: readonly DroppedHour[] = [];
+
 export interface MemoryStoreOptions {
   /** RETENTION_HOURS; unset keeps every hour. */
   retentionHours?: number;
@@ -153,7 +155,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
    * Applies the batch all-or-nothing: refused for an expired hour, past a bound, or on overflow, it
    * also forgets the names interned since `namesBefore`. Once applied, drops the hours it expires.
    */
-  #apply(batch: ColumnarBatch, namesBefore: number): { oldestKept: number; dropped: DroppedHour[] } {
+  #apply(batch: ColumnarBatch, namesBefore: number): { oldestKept: number; dropped: readonly DroppedHour[] } {
     const names = this.#names;
     const hours = this.#hours;
     let oldestKept = Number.NEGATIVE_INFINITY;
@@ -183,7 +185,7 @@ export class MemoryFlowStore implements FlowStore, StoreLimits {
       names.truncate(namesBefore);
       throw err;
     }
-    return { oldestKept, dropped: this.#retention?.applied(hours) ?? [] };
+    return { oldestKept, dropped: this.#retention?.applied(hours) ?? NO_DROPS };
   }
 
   /**

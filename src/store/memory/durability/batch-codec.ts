@@ -109,6 +109,16 @@ export interface LoggedBatch {
   batch: ColumnarBatch;
 }
 
+/** The logged batch, its name numbers replaced by the ids `idOf` gives its names; in place. */
+export function renumbered(logged: LoggedBatch, idOf: (name: string) => number): ColumnarBatch {
+  const ids = logged.names.map(idOf);
+  const { batch } = logged;
+  for (const column of [batch.src, batch.dest, batch.vpc]) {
+    for (let i = 0; i < batch.length; i++) column[i] = ids[column[i]];
+  }
+  return batch;
+}
+
 /** The batches of an intact frame (see frameIsIntact), in order. Throws DataDirError on bytes that do not add up. */
 export function* loggedBatches(frame: Buffer, header: FrameHeader, where: string): Generator<LoggedBatch> {
   const batch = new ColumnarBatch();

@@ -1,4 +1,4 @@
-import type { ColumnarBatch } from '../columnar-batch.js';
+import { type ColumnarBatch, grown } from '../columnar-batch.js';
 
 /**
  * The distinct names of one batch, numbered in order of first use, and the batch's src, dest and vpc
@@ -37,11 +37,7 @@ export class BatchNames {
     if (number < 0) {
       number = this.count++;
       this.#numberOf[id] = number;
-      if (number === this.ids.length) {
-        const ids = new Int32Array(this.ids.length * 2);
-        ids.set(this.ids);
-        this.ids = ids;
-      }
+      if (number === this.ids.length) this.ids = grown(this.ids, new Int32Array(this.ids.length * 2));
       this.ids[number] = id;
     }
     return number;

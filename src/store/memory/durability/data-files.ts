@@ -1,5 +1,4 @@
 import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
 
 /**
  * The files in DATA_DIR: log segments `wal-<first LSN>.log`, snapshots `snapshot-<last LSN>.snap`, and a
@@ -27,16 +26,6 @@ export function parseDataFileName(name: string): { kind: DataFileKind; lsn: numb
 
 /** A problem with what is on disk that start-up must not paper over: the message says what and what to do. */
 export class DataDirError extends Error {}
-
-/** Makes a rename, creation or deletion in `dir` durable (the entries of a directory are its data). */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Node reads and writes at most 2 GiB a call; larger sections go in pieces. */
 const CHUNK = 1 << 30;

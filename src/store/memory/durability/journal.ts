@@ -30,7 +30,7 @@ const MAX_FRAME_BYTES = 64 * 1024 * 1024;
  * and Idempotency-Keys, and the hours it dropped put back) and refused, in order, so what stays in memory
  * is exactly what is on disk.
  */
-export class Journal implements BatchJournal, FlowIdRecorder {
+export class Journal implements BatchJournal {
   readonly #parts: JournalParts;
   #host: JournalHost | undefined;
   /** Oldest first; the last one is open (batches join it). */
@@ -129,13 +129,9 @@ export class Journal implements BatchJournal, FlowIdRecorder {
     if (broken) throw broken;
   }
 
-  /** Waits until every batch applied so far is durable or refused. */
-  async drain(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
-  }
-
+  /** Once every batch applied so far is durable or refused. */
   async close(): Promise<void> {
-    await this.drain();
+    while (this.#flushing) await this.#flushing;
     await this.onClose();
   }
 

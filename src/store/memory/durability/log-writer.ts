@@ -2,7 +2,8 @@ import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { segmentName, syncDir, writeAll } from './data-files.js';
+import { syncDir } from '../../../sync-dir.js';
+import { segmentName, writeAll } from './data-files.js';
 
 export interface Segment {
   firstLsn: number;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Hours } from '../hours.js';
 import { Interner } from '../interner.js';
-import type { LoggedBatch } from './batch-codec.js';
+import { type LoggedBatch, renumbered } from './batch-codec.js';
 import { DataDirError, parseDataFileName, partialSnapshotName, snapshotName } from './data-files.js';
 import type { DurableKeys } from './durable-keys.js';
 import { type ReplayedLog, replayLog } from './log-reader.js';
@@ -90,11 +90,8 @@ export async function recover(dir: string, keys: DurableKeys, log: Logger): Prom
  * check but overflow, which an acknowledged batch cannot reach; then the hours retention dropped there.
  */
 function replayBatch(logged: LoggedBatch, names: Interner, hours: Hours, keys: DurableKeys): void {
-  const { lsn, ticket, batch, dropBefore } = logged;
-  const ids = logged.names.map((name) => names.id(name));
-  for (const column of [batch.src, batch.dest, batch.vpc]) {
-    for (let i = 0; i < batch.length; i++) column[i] = ids[column[i]];
-  }
+  const { lsn, ticket, dropBefore } = logged;
+  const batch = renumbered(logged, (name) => names.id(name));
   if (hours.apply(batch, NO_WINDOW) >= 0) throw new Error(`batch ${lsn} would push a total past 2^53-1`);
   // Nothing was counted in a window yet, so the dropped flows' ids are free at once.
   if (dropBefore > 0) hours.retire(hours.dropBefore(dropBefore), -1);

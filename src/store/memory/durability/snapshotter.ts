@@ -1,8 +1,9 @@
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { syncDir } from '../../../sync-dir.js';
 import type { Hours } from '../hours.js';
-import { partialSnapshotName, snapshotName, syncDir } from './data-files.js';
+import { partialSnapshotName, snapshotName } from './data-files.js';
 import type { DurableKeys } from './durable-keys.js';
 import type { Journal } from './journal.js';
 import type { LogWriter } from './log-writer.js';

@@ -2,7 +2,7 @@ import type { ColumnarBatch } from '../columnar-batch.js';
 import { type HourTable, TOTAL_DOUBLES, TX } from '../hour-table.js';
 import type { Hours } from '../hours.js';
 import type { Interner } from '../interner.js';
-import { loggedBatches } from './batch-codec.js';
+import { loggedBatches, renumbered } from './batch-codec.js';
 import type { DurableKeys } from './durable-keys.js';
 import { readFrameHeader } from './log-frame.js';
 import { LogBrokenError } from './log-writer.js';
@@ -53,12 +53,7 @@ function* batchesOf(groups: PendingGroup[], names: Interner): Generator<Columnar
     const header = readFrameHeader(frame);
     if (!header) continue;
     for (const logged of loggedBatches(frame, header, 'pending group')) {
-      const ids = logged.names.map((name) => names.find(name));
-      const { batch } = logged;
-      for (const column of [batch.src, batch.dest, batch.vpc]) {
-        for (let i = 0; i < batch.length; i++) column[i] = ids[column[i]];
-      }
-      yield batch;
+      yield renumbered(logged, (name) => names.find(name));
     }
   }
 }
