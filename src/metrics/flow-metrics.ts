@@ -1,12 +1,14 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { BreakerState } from '../breaker-state.js';
 import type { CountsSink } from '../sinks/counts-sink.js';
-import type { BreakerState, FlowStore, ObserveCommits } from '../store/flow-store.js';
+import type { FlowStore, ObserveCommits } from '../store/flow-store.js';
 import type { StoreLimits } from '../store/limits.js';
+import { withTimeout } from '../with-timeout.js';
 import { registerEventLoopDelay } from './event-loop-delay.js';
 import { FastHistogram, type Series } from './fast-histogram.js';
 import { limitGauges } from './limit-gauges.js';
 
-const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
+const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 /** A scrape waits no longer than this for the store's figures. */
 const STORE_GAUGE_TIMEOUT_MS = 1000;
 
@@ -103,7 +105,7 @@ export class FlowMetrics {
         // While the database is away the figure is unknown (NaN, which no alert threshold matches); the rest
         // of the scrape, the process metrics above all, must still be served.
         try {
-          this.set(await withTimeout(store.flowCount(), STORE_GAUGE_TIMEOUT_MS));
+          this.set(await withTimeout(store.flowCount(), STORE_GAUGE_TIMEOUT_MS, 'counting the stored flows'));
         } catch {
           this.set(Number.NaN);
         }
@@ -115,7 +117,7 @@ export class FlowMetrics {
         help: 'Circuit breaker in front of the database: 0 closed, 1 half-open, 2 open (failing fast)',
         registers: [this.registry],
         collect() {
-          this.set(BREAKER_STATES[breaker()]);
+          this.set(BREAKER_GAUGE[breaker()]);
         },
       });
     }
@@ -153,7 +155,7 @@ export class FlowMetrics {
         help: 'Kafka circuit breaker: 0 closed, 1 half-open, 2 open',
         registers,
         collect() {
-          this.set(BREAKER_STATES[status()?.breaker ?? 'closed']);
+          this.set(BREAKER_GAUGE[status()?.breaker ?? 'closed']);
         },
       });
     }
@@ -168,12 +170,4 @@ export class FlowMetrics {
       });
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -5,6 +5,7 @@ import { ignorePressure } from '../plugins/external/under-pressure.js';
 import type { CountsSink } from '../sinks/counts-sink.js';
 import type { FlowStore } from '../store/flow-store.js';
 import type { StoreLimits } from '../store/limits.js';
+import { withTimeout } from '../with-timeout.js';
 
 export interface HealthRoutesOptions {
   store: FlowStore;
@@ -96,7 +97,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (
       const sinkState = sink?.status?.() ?? { kind: sink ? 'unknown' : 'none' };
       const bounds = limits?.limits();
       try {
-        await withTimeout(store.ping(), pingTimeoutMs);
+        await withTimeout(store.ping(), pingTimeoutMs, 'store ping');
         return { status: 'ready' as const, store: 'up' as const, sink: sinkState, ...bounds };
       } catch (err) {
         // The reason may name hosts or users: it goes to the log, not to the caller.
@@ -113,15 +114,3 @@ export default fp(healthRoutes, {
   encapsulate: true,
   dependencies: ['swagger', 'rate-limit'],
 });
-
-async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`store ping took more than ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

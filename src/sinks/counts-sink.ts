@@ -1,10 +1,11 @@
+import type { BreakerState } from '../breaker-state.js';
 import type { MinuteCount } from '../counts/minute-count.js';
 
 /** What a sink can say about itself, for /ready and /metrics. Fields a sink does not have stay unset. */
 export interface SinkStatus {
   kind: 'file' | 'kafka' | (string & {});
   kafkaConnected?: boolean;
-  breaker?: 'closed' | 'open' | 'half-open';
+  breaker?: BreakerState;
   /** Counts waiting in the spool for Kafka to come back. */
   spoolSize?: number;
 }

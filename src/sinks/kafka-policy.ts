@@ -1,5 +1,4 @@
 import {
-  CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
@@ -8,14 +7,7 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import type { SinkStatus } from './counts-sink.js';
-
-const BREAKER_STATES: Record<CircuitState, NonNullable<SinkStatus['breaker']>> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'open',
-};
+import { BREAKER_STATES, type BreakerState } from '../breaker-state.js';
 
 export interface SendPolicyEvents {
   /** Kafka failed twice in a row: the circuit opened. */
@@ -28,7 +20,7 @@ export interface SendPolicyEvents {
 
 export interface SendPolicy {
   policy: IPolicy;
-  breakerState(): NonNullable<SinkStatus['breaker']>;
+  breakerState(): BreakerState;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { BreakerState } from '../breaker-state.js';
 import type { CountsHistory } from '../counts/counts-history.js';
 import type { IdempotencyStore, IdempotencyTicket } from '../idempotency/idempotency-store.js';
 import type { HourSummary, TopGroups, TopQuery } from '../queries/flow-queries.js';
@@ -65,9 +66,6 @@ export interface CommitStats {
 }
 
 export type ObserveCommits = (listener: (commit: CommitStats) => void) => void;
-
-/** A store's circuit breaker around its database: `open` while it fails fast (metrics only). */
-export type BreakerState = 'closed' | 'open' | 'half-open';
 
 /** A storage backend as start-up wires it: the store and what comes with it, each passed where it is used. */
 export interface StoreBackend {

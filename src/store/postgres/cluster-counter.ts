@@ -91,7 +91,7 @@ export class ClusterWindowCounter implements WindowCounter {
       await this.#writePending();
       // At shutdown the open window's share is written and this instance leaves: the others count it.
       if (partial) await this.#o.guard.retrying(() => this.#o.pool.query(LEAVE_SQL, [this.#o.instance]));
-      else await this.#o.guard.once(() => emitWindows(this.#o, start, publish));
+      else await emitWindows(this.#o, start, publish);
     });
   }
 

@@ -67,10 +67,10 @@ SELECT w.minute::text,
 FROM w LEFT JOIN flow_minute_stats s ON s.minute = w.minute
 GROUP BY w.minute ORDER BY w.minute`;
 
-// Once published: the counted rows go, and old commit markers with them.
-export const PRUNE_SQL = [
+// Once published: the counted rows of the windows through $1 go, and old commit markers with them.
+export const PRUNE_WINDOWS_SQL = [
   'DELETE FROM flow_minute_keys WHERE minute <= $1',
   'DELETE FROM flow_minute_stats WHERE minute <= $1',
-  `DELETE FROM flow_commits WHERE created_at < now() - interval '1 hour'`,
 ];
+export const PRUNE_COMMITS_SQL = `DELETE FROM flow_commits WHERE created_at < now() - interval '1 hour'`;
 export const EMITTED_SQL = 'UPDATE flow_count_state SET emitted_through = $1 WHERE id';

@@ -1,11 +1,10 @@
-import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type CountsHistory, type KeptCount, MAX_KEPT_COUNTS } from '../../counts/counts-history.js';
 import type { MinuteCount } from '../../counts/minute-count.js';
 import { type ClusterCountRow, clusterCount } from './cluster-count-row.js';
 import { unavailable } from './errors.js';
-import type { StoreGuard } from './guard.js';
+import { type StoreGuard, warnUnlessRefused } from './guard.js';
 
 // The prune rides along with the insert: one round trip, and the table never holds more than the retention.
 const RECORD_SQL = `
@@ -26,8 +25,8 @@ interface CountRow extends ClusterCountRow {
 
 /**
  * The persistent mode's count history: the table `flow_minute_counts`, written by whichever instance
- * publishes a window (the cluster counter's elected emitter), so it holds the cluster's count once
- * per window. Byte sums go in and come out as decimal text: exact past 2^53-1. Every call goes through
+ * publishes a window (the one whose turn at the emitter lock closes it), so it holds the cluster's count
+ * once per window. Byte sums go in and come out as decimal text: exact past 2^53-1. Every call goes through
  * the store's circuit breaker: while the database is away, a 503 at once.
  */
 export class PgCountsHistory implements CountsHistory {
@@ -64,8 +63,7 @@ export class PgCountsHistory implements CountsHistory {
         this.#pool.query<CountRow>(BETWEEN_SQL, [since, until, MAX_KEPT_COUNTS]),
       ));
     } catch (err) {
-      if (!(err instanceof BrokenCircuitError))
-        this.#log.warn({ err }, 'database query failed while reading minute counts');
+      warnUnlessRefused(this.#log, err, 'database query failed while reading minute counts');
       throw unavailable(err, 'reading minute counts');
     }
     // Every row is a window published once for the whole cluster (emitter.ts).

@@ -2,8 +2,10 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { MinuteCount } from '../../counts/minute-count.js';
 import { type ClusterCountRow, clusterCount } from './cluster-count-row.js';
-import { CLOSE_SQL, COUNTS_SQL, EMITTED_SQL, PRUNE_SQL } from './count-statements.js';
+import { CLOSE_SQL, COUNTS_SQL, EMITTED_SQL, PRUNE_COMMITS_SQL, PRUNE_WINDOWS_SQL } from './count-statements.js';
+import type { StoreGuard } from './guard.js';
 import { EMITTER_LOCK, FENCE_LOCK } from './locks.js';
+import { releasing } from './released-client.js';
 
 export interface EmitterOptions {
   pool: pg.Pool;
@@ -11,6 +13,11 @@ export interface EmitterOptions {
   /** An instance not heard of for this long is taken for dead, and no longer waited for. */
   staleAfterMs: number;
   log: Logger;
+  /**
+   * Only connecting goes through the breaker: an emit waits its turn for the lock and publishes, and as
+   * the breaker's test call it would hold it half-open (and refuse the counts history its own calls).
+   */
+  guard: StoreGuard;
 }
 
 // After a long stop of the whole cluster, the quiet windows in between get no zero counts past this many.
@@ -28,22 +35,15 @@ export async function emitWindows(
   closing: number,
   publish: (count: MinuteCount) => Promise<void>,
 ): Promise<void> {
-  const client = await o.pool.connect();
-  let broken: Error | undefined;
-  try {
+  const client = await o.guard.once(() => o.pool.connect());
+  await releasing(client, async () => {
     await client.query('SELECT pg_advisory_lock($1)', [EMITTER_LOCK]);
     try {
       await emitLocked(client, o, closing, publish);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [EMITTER_LOCK]);
     }
-  } catch (err) {
-    broken = err as Error;
-    throw err;
-  } finally {
-    // Closing a broken connection also drops its session lock.
-    client.release(broken);
-  }
+  });
 }
 
 async function emitLocked(
@@ -70,7 +70,8 @@ async function emitLocked(
   const counts = await client.query<ClusterCountRow>(COUNTS_SQL, [first, ready, o.intervalMs, emitted]);
   for (const row of counts.rows) await publish(clusterCount(row));
   await client.query('BEGIN');
-  for (const sql of PRUNE_SQL) await client.query(sql, sql.includes('$1') ? [ready] : []);
+  for (const sql of PRUNE_WINDOWS_SQL) await client.query(sql, [ready]);
+  await client.query(PRUNE_COMMITS_SQL);
   await client.query(EMITTED_SQL, [ready]);
   await client.query('COMMIT');
   o.log.debug({ windows: counts.rows.length, ready }, 'counted windows for the cluster');

@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
-import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { StoreGuard } from './guard.js';
+import { type StoreGuard, warnUnlessRefused } from './guard.js';
 import { RETENTION_LOCK } from './locks.js';
+import { releasing } from './released-client.js';
 import { COUNT_SHARDS } from './write-statements.js';
 
 // One chunk is one short transaction. Rows a writer holds are skipped (left for the next chunk or pass), so
@@ -60,10 +60,9 @@ export class ExpiredRows {
       if (this.#running) return;
       this.#running = true;
       this.#passing = this.purge()
-        .catch((err: unknown) => {
-          if (err instanceof BrokenCircuitError) return;
-          this.#o.log.warn({ err }, 'retention: deleting expired rows failed; trying again at the next pass');
-        })
+        .catch((err: unknown) =>
+          warnUnlessRefused(this.#o.log, err, 'retention: deleting expired rows failed; trying again at the next pass'),
+        )
         .finally(() => {
           this.#running = false;
         });
@@ -80,8 +79,7 @@ export class ExpiredRows {
    */
   async purge(): Promise<number> {
     const client = await this.#o.guard.once(() => this.#o.pool.connect());
-    let broken: Error | undefined;
-    try {
+    return releasing(client, async () => {
       const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [RETENTION_LOCK]);
       if (!rows[0].got) return 0;
       try {
@@ -89,12 +87,7 @@ export class ExpiredRows {
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK]);
       }
-    } catch (err) {
-      broken = err as Error;
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   /** Stops the loop; a pass under way stops after its current chunk. */

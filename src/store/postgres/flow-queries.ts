@@ -1,10 +1,10 @@
-import { BrokenCircuitError, ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, type IPolicy, retry } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { addExact, parseExact } from '../../queries/exact-integer.js';
 import type { HourSummary, TopGroups, TopQuery, TopRow } from '../../queries/flow-queries.js';
 import { isTransient, sqlState, unavailable } from './errors.js';
-import { StoreGuard } from './guard.js';
+import { StoreGuard, warnUnlessRefused } from './guard.js';
 import { HOURS_SQL, topStatement } from './query-statements.js';
 
 interface SumsRow {
@@ -69,7 +69,7 @@ export class PgFlowQueries {
       // Through the store's circuit breaker: while the database is away, a 503 at once.
       return await this.#guard.once(() => this.#retry.execute(run));
     } catch (err) {
-      if (!(err instanceof BrokenCircuitError)) this.#log.warn({ err }, `database query failed while ${doing}`);
+      warnUnlessRefused(this.#log, err, `database query failed while ${doing}`);
       throw unavailable(err, doing);
     }
   }

@@ -6,7 +6,7 @@ import type { CommitStats } from '../flow-store.js';
 import { mergeFlows, type PreparedBatch, type UpsertColumns } from './batch.js';
 import { isTransient, unavailable } from './errors.js';
 import type { GroupItem } from './group-commit.js';
-import type { StoreGuard } from './guard.js';
+import { type StoreGuard, warnUnlessRefused } from './guard.js';
 import { ticketColumns } from './idempotency-keys.js';
 import { writeJob, writeOnce } from './writer.js';
 
@@ -91,8 +91,7 @@ export class GroupWriter {
       }
       return refused;
     } catch (err) {
-      // While the breaker is open, it has said so once for the whole outage.
-      if (!(err instanceof BrokenCircuitError)) this.#o.log.warn({ err, outcomeUnknown }, 'database write failed');
+      warnUnlessRefused(this.#o.log, err, 'database write failed', { outcomeUnknown });
       // Only an answer from the database proves the job was not applied (a retry of a committed one
       // would have found its marker); a lost connection or the open breaker proves nothing.
       if (outcomeUnknown && (isTransient(err) || err instanceof BrokenCircuitError)) {

@@ -10,15 +10,8 @@ import {
   retry,
 } from 'cockatiel';
 import type { Logger } from 'pino';
-import type { BreakerState } from '../flow-store.js';
+import { BREAKER_STATES, type BreakerState } from '../../breaker-state.js';
 import { isOutage, isTransient } from './errors.js';
-
-const STATES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'open',
-};
 
 export interface GuardOptions {
   /** Retries of a retried operation after its first attempt (transient errors only). */
@@ -37,6 +30,14 @@ export interface GuardOptions {
  * at once too. Around the breaker, `retrying` retries transient errors with backoff; the breaker's own
  * rejection is never retried.
  */
+/**
+ * Logs a database failure, but not the breaker's refusals: the breaker says once, as it opens, that the
+ * database is gone, rather than once a call for the whole outage.
+ */
+export function warnUnlessRefused(log: Logger, err: unknown, message: string, bindings: object = {}): void {
+  if (!(err instanceof BrokenCircuitError)) log.warn({ err, ...bindings }, message);
+}
+
 export class StoreGuard {
   readonly #breaker: CircuitBreakerPolicy;
   readonly #transient: IPolicy;
@@ -76,6 +77,6 @@ export class StoreGuard {
   }
 
   get state(): BreakerState {
-    return STATES[this.#breaker.state];
+    return BREAKER_STATES[this.#breaker.state];
   }
 }

@@ -1,10 +1,9 @@
-import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { IdempotencyOutcome, IdempotencyStore } from '../../idempotency/idempotency-store.js';
 import type { PreparedBatch } from './batch.js';
 import { unavailable } from './errors.js';
-import type { StoreGuard } from './guard.js';
+import { type StoreGuard, warnUnlessRefused } from './guard.js';
 
 // Claims every ticket of a write transaction in one statement, in key order, so two transactions claiming
 // the same keys wait for each other instead of deadlocking. A conflicting row that is still live, whether
@@ -85,8 +84,7 @@ export class PgIdempotencyStore implements IdempotencyStore {
     this.#guard = guard;
     this.#timer = setInterval(() => {
       this.#purging = this.purgeExpired().catch((err: unknown) => {
-        if (err instanceof BrokenCircuitError) return;
-        this.#log.warn({ err }, 'purging expired idempotency keys failed; trying again later');
+        warnUnlessRefused(this.#log, err, 'purging expired idempotency keys failed; trying again later');
       });
     }, purgeIntervalMs);
     // Purging is housekeeping: it never keeps the process alive.

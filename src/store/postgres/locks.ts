@@ -5,9 +5,9 @@
 
 /** Serializes schema set-up between instances starting together. */
 export const SCHEMA_LOCK = 0x666c6f77;
-/** Writers hold it shared; the cluster counter takes it exclusively to close a window. */
+/** Minute-count shares are written holding it shared; the emitter takes it exclusively to close a window. */
 export const FENCE_LOCK = 0x666c6f78;
-/** Held by the one instance counting a window for the whole cluster. */
+/** The instances take turns with it to publish the closed windows for the whole cluster (emitter.ts). */
 export const EMITTER_LOCK = 0x666c6f79;
 /** Held by the one instance deleting the rows of expired hours (RETENTION_HOURS). */
 export const RETENTION_LOCK = 0x666c6f7a;

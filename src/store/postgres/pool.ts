@@ -18,8 +18,7 @@ function parseInt8(text: string): number {
   return value;
 }
 
-/** Also handed to cursors, which do not take the pool's parsers. */
-export const types = {
+const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID && format !== 'binary'
       ? parseInt8

@@ -1,5 +1,4 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { BrokenCircuitError } from 'cockatiel';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { HourSummary, TopGroups, TopQuery } from '../../queries/flow-queries.js';
@@ -10,7 +9,7 @@ import { unavailable } from './errors.js';
 import { PgFlowQueries } from './flow-queries.js';
 import { GroupCommitter } from './group-commit.js';
 import { GroupWriter } from './group-writer.js';
-import { type GuardOptions, StoreGuard } from './guard.js';
+import { type GuardOptions, StoreGuard, warnUnlessRefused } from './guard.js';
 import { PgIdempotencyStore } from './idempotency-keys.js';
 import { readHour } from './reader.js';
 import { PgRetention } from './retention.js';
@@ -154,7 +153,7 @@ export class PostgresFlowStore implements FlowStore {
     try {
       return await this.guard.retrying(() => readHour(this.#pool, hour, this.#pageSize));
     } catch (err) {
-      if (!(err instanceof BrokenCircuitError)) this.#log.warn({ err, hour }, 'database read failed');
+      warnUnlessRefused(this.#log, err, 'database read failed', { hour });
       throw unavailable(err, 'reading flows');
     }
   }

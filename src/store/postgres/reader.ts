@@ -95,11 +95,6 @@ export class HourPages implements AsyncIterableIterator<FlowTotal[]> {
     return { done: true, value: undefined };
   }
 
-  async throw(err?: unknown): Promise<IteratorResult<FlowTotal[]>> {
-    await this.#release(err instanceof Error ? err : new Error('reading stopped'));
-    throw err;
-  }
-
   #release(failure?: Error): Promise<void> {
     this.#released ??= this.#finish(failure);
     return this.#released;

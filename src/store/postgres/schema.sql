@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS flow_totals (
 );
 
 -- Minute counts shared by every instance. At each window boundary every instance writes the distinct flow
--- keys it committed in the window; the elected emitter counts a closed window and deletes its rows.
+-- keys it committed in the window; the instance that publishes a closed window (emitter.ts) deletes its rows.
 CREATE TABLE IF NOT EXISTS flow_minute_keys (
   minute   bigint  NOT NULL, -- window start, milliseconds since the epoch
   hour     integer NOT NULL,

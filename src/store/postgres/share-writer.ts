@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { compareFlows, type FlowDelta } from './batch.js';
 import { SHARE_KEYS_SQL, SHARE_STATS_SQL } from './count-statements.js';
 import { FENCE_LOCK } from './locks.js';
+import { releasing } from './released-client.js';
 import type { ShareSet } from './window-share.js';
 
 /** Keys per statement, so that a large share never becomes one huge parameter array. */
@@ -26,8 +27,8 @@ export async function writeShare(
   stats?: ShareSet,
 ): Promise<void> {
   const client = await target.pool.connect();
-  let broken: Error | undefined;
-  try {
+  // A failed transaction's connection is closed, which rolls it back.
+  await releasing(client, async () => {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock_shared($1)', [FENCE_LOCK]);
     const sorted = [...keys].sort(compareFlows);
@@ -54,11 +55,5 @@ export async function writeShare(
       ]);
     }
     await client.query('COMMIT');
-  } catch (err) {
-    broken = err as Error;
-    throw err;
-  } finally {
-    // A failed transaction's connection is closed, which rolls it back.
-    client.release(broken);
-  }
+  });
 }
