@@ -53,15 +53,15 @@ const RESPONSE_FINISH = 'http.server.response.finish';
  * the route `label` gave them, `unmatched` otherwise. Returns the function that stops it. Requests
  * made with `inject` (no server) are not timed.
  */
-export function timeRequests(server: () => Server, unmatched: RouteLatency): () => void {
+export function timeRequests(server: Server, unmatched: RouteLatency): () => void {
   const onStart = (message: unknown) => {
     const { request, server: from } = message as HttpMessage;
-    if (from === server()) request[started] = performance.now();
+    if (from === server) request[started] = performance.now();
   };
   const onFinish = (message: unknown) => {
     const { request, response, server: from } = message as HttpMessage;
     const start = request[started];
-    if (from !== server() || start === undefined) return;
+    if (from !== server || start === undefined) return;
     const route = request[routeOf] ?? unmatched;
     route.observe(request.method ?? '', response.statusCode, (performance.now() - start) / 1000);
   };

@@ -117,6 +117,8 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     outcome: IdempotencyOutcome | undefined,
   ): boolean {
     if (outcome) {
+      // The handler, which labels its request for the latency metric, does not run for a replay.
+      app.labelRequest(request);
       replay(reply, outcome, bodyHash);
       metrics.idempotentReplays.inc();
       return true;

@@ -1,15 +1,18 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { BreakerState } from '../../breaker-state.js';
 import { FlowMetrics } from '../../metrics/flow-metrics.js';
 import { label, RouteLatency, timeRequests } from '../../metrics/request-latency.js';
 import type { CountsSink } from '../../sinks/counts-sink.js';
-import type { BreakerState, FlowStore, ObserveCommits } from '../../store/flow-store.js';
+import type { FlowStore, ObserveCommits } from '../../store/flow-store.js';
 import type { StoreLimits } from '../../store/limits.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The app's Prometheus metrics; routes record what only they know (records and batches applied). */
     metrics: FlowMetrics;
+    /** Times the request under its route: for an answer a route's wrapper sends without its handler. */
+    labelRequest(request: FastifyRequest): void;
   }
 }
 
@@ -44,11 +47,12 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (
     }
     return latency;
   };
-  const stop = timeRequests(() => app.server, routeLatency(undefined));
+  const stop = timeRequests(app.server, routeLatency(undefined));
   app.addHook('onClose', async () => stop());
 
   // Each handler labels its request with its route as it starts; a request refused before its handler
-  // runs is labelled by the onError hook, one not found keeps `unmatched`.
+  // runs is labelled by the onError hook, one a wrapper answers by `labelRequest`, one not found keeps
+  // `unmatched`.
   app.addHook('onRoute', (route) => {
     const latency = routeLatency(route.url);
     const handler = route.handler;
@@ -58,9 +62,12 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (
     };
   });
 
+  const labelRequest = (request: FastifyRequest) => label(request.raw, routeLatency(request.routeOptions.url));
+  app.decorate('labelRequest', labelRequest);
+
   app.addHook('onError', (request, _reply, err, done) => {
     const route = request.routeOptions.url;
-    label(request.raw, routeLatency(route));
+    labelRequest(request);
     if (request.method === 'POST' && route === '/flows') {
       metrics.batchesRejected.inc({ reason: err.code ?? 'FLOWS_ERR_INTERNAL' });
     }

@@ -83,6 +83,22 @@ describe('GET /metrics', () => {
     }
   });
 
+  test('an Idempotency-Key replay is timed under its route, though its handler does not run', async () => {
+    const { app, base } = await listening();
+    const send = () =>
+      fetch(`${base}/flows`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'replayed' },
+        body: JSON.stringify([record()]),
+      });
+    expect((await send()).status).toBe(200);
+    const repeat = await send();
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+    const text = (await app.inject('/metrics')).body;
+    expect(sample(text, 'http_request_duration_seconds_count{method="POST",route="/flows",status_code="200"}')).toBe(2);
+    expect(text).not.toMatch(/route="unmatched"/);
+  });
+
   test('unknown URLs share one label, so a scan cannot blow up the series count', async () => {
     const { app, base } = await listening();
     expect((await fetch(`${base}/nope/1`)).status).toBe(404);
