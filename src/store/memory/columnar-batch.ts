@@ -1,3 +1,4 @@
+import { grown } from '../../grown.js';
 import type { FlowRecord } from '../../schemas/flow.js';
 import type { Interner } from './interner.js';
 
@@ -40,9 +41,4 @@ export class ColumnarBatch {
     this.tx = grown(this.tx, new Float64Array(size));
     this.rx = grown(this.rx, new Float64Array(size));
   }
-}
-
-export function grown<T extends Int32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

@@ -1,3 +1,4 @@
+import { grown } from '../../grown.js';
 import { addExact, type ExactInteger, ExactSum, exact } from '../../queries/exact-integer.js';
 import { EMPTY, rebuildSlots } from './linear-probing.js';
 
@@ -108,9 +109,9 @@ export class GroupTable {
     const keys = new Int32Array(capacity * GROUP_KEY_INTS);
     keys.set(this.keys);
     this.keys = keys;
-    this.#tx = grown(this.#tx, capacity);
-    this.#rx = grown(this.#rx, capacity);
-    this.#flows = grown(this.#flows, capacity);
+    this.#tx = grown(this.#tx, new Float64Array(capacity));
+    this.#rx = grown(this.#rx, new Float64Array(capacity));
+    this.#flows = grown(this.#flows, new Float64Array(capacity));
   }
 
   #rehash(): void {
@@ -122,12 +123,6 @@ export class GroupTable {
     const k = g * GROUP_KEY_INTS;
     return hash(this.keys[k], this.keys[k + 1], this.keys[k + 2], this.keys[k + 3]);
   };
-}
-
-function grown(from: Float64Array, length: number): Float64Array<ArrayBuffer> {
-  const to = new Float64Array(length);
-  to.set(from);
-  return to;
 }
 
 /** Each part mixed in, then MurmurHash3's finalizer: group keys are small, dense ids, often mostly zero. */
