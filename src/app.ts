@@ -59,11 +59,13 @@ export interface AppDeps {
   apiKeys?: ApiKeys;
   /** The built dashboard page, served at `GET /`; undefined: no page. */
   dashboardDir?: string;
+  /** False: every POST /flows goes through Fastify (tests compare both ways). Default: true. */
+  directPosts?: boolean;
 }
 
 /** Builds the HTTP application; never listens (that is server.ts's job). */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const { config, backend, logger, scheduler, sink, apiKeys, dashboardDir } = deps;
+  const { config, backend, logger, scheduler, sink, apiKeys, dashboardDir, directPosts = true } = deps;
   const { store } = backend;
   const app = Fastify({
     // Not `loggerInstance`: given a logger, Fastify puts a 'finish' and an 'error' listener on every
@@ -118,14 +120,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(auth, { apiKeys });
   app.register(rateLimit, { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS });
   app.register(idempotency, {
-    store:
-      backend.idempotency ??
-      new MemoryIdempotencyStore({ maxKeys: config.IDEMPOTENCY_MAX_KEYS, ttlMs: config.IDEMPOTENCY_TTL_MS }),
+    store: backend.idempotency ?? new MemoryIdempotencyStore(config.IDEMPOTENCY_MAX_KEYS),
     ttlMs: config.IDEMPOTENCY_TTL_MS,
   });
   app.register(healthRoutes, { store, sink, pingTimeoutMs: 2000, limits: backend.limits });
   app.register(metricsRoutes, { protect: config.PROTECT_METRICS });
-  app.register(flowRoutes, { store, maxBatchRecords: config.MAX_BATCH_RECORDS });
+  app.register(flowRoutes, {
+    store,
+    maxBatchRecords: config.MAX_BATCH_RECORDS,
+    // A direct POST would not be counted against the caller's rate limit.
+    directPosts: directPosts && config.RATE_LIMIT_MAX === 0,
+  });
   app.register(hoursRoute, { store });
   app.register(topRoute, { store });
   app.register(countsRoute, {

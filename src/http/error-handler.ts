@@ -1,37 +1,63 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import { MethodNotAllowedError } from '../errors.js';
 import { trackAllowedMethods } from './allowed-methods.js';
 
+type AnsweredError = FastifyError & { headers?: Record<string, string> };
+
+/** The body every error answer has. */
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  error: string;
+  message: string;
+}
+
+export interface ErrorAnswer {
+  body: ErrorBody;
+  headers?: Record<string, string>;
+}
+
 /**
- * Client mistakes keep their message; unexpected failures are logged and answered without internals.
- * Call before any route is added: a known path asked with the wrong method is a 405, not a 404.
+ * What a request that failed with `err` is answered, logged on `log`. Client mistakes keep their
+ * message; unexpected failures are logged and answered without internals.
  */
-export function registerErrorHandlers(app: FastifyInstance): void {
-  const allowedMethods = trackAllowedMethods(app);
-  app.setErrorHandler((err: FastifyError & { headers?: Record<string, string> }, request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    const ours = typeof err.code === 'string' && err.code.startsWith('FLOWS_ERR_');
-    if (status >= 500 && !ours) {
-      request.log.error({ err }, 'request failed');
-      return reply.code(500).send({
+export function answerError(err: AnsweredError, contentType: string | undefined, log: FastifyBaseLogger): ErrorAnswer {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+  const ours = typeof err.code === 'string' && err.code.startsWith('FLOWS_ERR_');
+  if (status >= 500 && !ours) {
+    log.error({ err }, 'request failed');
+    return {
+      body: {
         statusCode: 500,
         code: 'FLOWS_ERR_INTERNAL',
-        error: STATUS_CODES[500],
+        error: STATUS_CODES[500] ?? 'Error',
         message: 'internal server error',
-      });
-    }
-    request.log[status >= 500 ? 'warn' : 'info']({ code: err.code, reason: err.message }, 'request rejected');
-    if (err.headers) reply.headers(err.headers);
-    return reply.code(status).send({
+      },
+    };
+  }
+  log[status >= 500 ? 'warn' : 'info']({ code: err.code, reason: err.message }, 'request rejected');
+  return {
+    headers: err.headers,
+    body: {
       statusCode: status,
       code: err.code ?? 'FLOWS_ERR_BAD_REQUEST',
       error: STATUS_CODES[status] ?? 'Error',
       message:
         err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? `unsupported content-type ${JSON.stringify(request.headers['content-type'] ?? '')}: send application/json`
+          ? `unsupported content-type ${JSON.stringify(contentType ?? '')}: send application/json`
           : err.message,
-    });
+    },
+  };
+}
+
+/** Call before any route is added: a known path asked with the wrong method is a 405, not a 404. */
+export function registerErrorHandlers(app: FastifyInstance): void {
+  const allowedMethods = trackAllowedMethods(app);
+  app.setErrorHandler((err: AnsweredError, request, reply) => {
+    const { body, headers } = answerError(err, request.headers['content-type'], request.log);
+    if (headers) reply.headers(headers);
+    return reply.code(body.statusCode).send(body);
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -11,6 +11,20 @@ export interface IdempotencyOutcome {
   response: StoredResponse;
 }
 
+const ACCEPTED = '{"accepted":';
+
+/** The outcome of a POST /flows that applied `accepted` records: the one success a key can hold. */
+export function acceptedOutcome(bodyHash: string, accepted: number): IdempotencyOutcome {
+  return { bodyHash, response: { statusCode: 200, payload: `${ACCEPTED}${accepted}}` } };
+}
+
+/** The records count of an acceptedOutcome response; undefined for any other response. */
+export function acceptedCount({ statusCode, payload }: StoredResponse): number | undefined {
+  if (statusCode !== 200 || !payload.startsWith(ACCEPTED) || !payload.endsWith('}')) return undefined;
+  const accepted = Number(payload.slice(ACCEPTED.length, -1));
+  return Number.isSafeInteger(accepted) && accepted >= 0 ? accepted : undefined;
+}
+
 /**
  * What a request with an Idempotency-Key carries into `FlowStore.ingest`. `key` is already scoped to
  * the caller (API key id, or "-" when authentication is off), so two tenants never share a key.

@@ -1,32 +1,36 @@
-import { LRUCache } from 'lru-cache';
-import type { IdempotencyOutcome, IdempotencyStore, IdempotencyTicket } from './idempotency-store.js';
-
-export interface MemoryIdempotencyOptions {
-  maxKeys: number;
-  ttlMs: number;
-}
+import {
+  acceptedCount,
+  acceptedOutcome,
+  type IdempotencyOutcome,
+  type IdempotencyStore,
+  type IdempotencyTicket,
+} from './idempotency-store.js';
+import { KeyTable } from './key-table.js';
 
 /**
- * Outcomes in a bounded LRU with a time to live: memory stays bounded however many keys agents send,
- * at the price that under pressure the least recently used keys are forgotten before their TTL.
+ * Outcomes in a bounded table with a time to live (KeyTable, off the heap): memory stays bounded however
+ * many keys agents send, at the price that past `maxKeys` the oldest keys are forgotten before their TTL.
+ * It holds what POST /flows answers, its one success (acceptedOutcome).
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
-  readonly #cache: LRUCache<string, IdempotencyOutcome>;
+  readonly #table: KeyTable;
 
-  constructor({ maxKeys, ttlMs }: MemoryIdempotencyOptions) {
-    this.#cache = new LRUCache({ max: maxKeys, ttl: ttlMs, ttlAutopurge: false });
+  constructor(maxKeys: number) {
+    this.#table = new KeyTable(maxKeys);
   }
 
   get(key: string): IdempotencyOutcome | undefined {
-    return this.#cache.get(key);
+    const held = this.#table.get(key, Date.now());
+    return held && acceptedOutcome(held.bodyHash, held.accepted);
   }
 
   put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): void {
-    const ttl = ticket.expiresAt - Date.now();
-    if (ttl > 0) this.#cache.set(ticket.key, outcome, { ttl });
+    const accepted = acceptedCount(outcome.response);
+    if (accepted === undefined) throw new Error('only the answer of an applied batch can be held for a key');
+    if (ticket.expiresAt > Date.now()) this.#table.set(ticket.key, outcome.bodyHash, accepted, ticket.expiresAt);
   }
 
   get size(): number {
-    return this.#cache.size;
+    return this.#table.size;
   }
 }

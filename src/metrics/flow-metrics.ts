@@ -96,6 +96,11 @@ export class FlowMetrics {
     if (limits) limitGauges(this.registry, limits);
   }
 
+  /** A POST /flows refused or failed, by its error code. */
+  rejectBatch(code: string | undefined): void {
+    this.batchesRejected.inc({ reason: code ?? 'FLOWS_ERR_INTERNAL' });
+  }
+
   #storeGauges(store: Pick<FlowStore, 'flowCount'>, breaker: (() => BreakerState) | undefined): void {
     new Gauge({
       name: 'flows_held',

@@ -18,7 +18,7 @@ describe('plugin order', () => {
     const app = Fastify();
     if (name.startsWith('rate')) app.register(rateLimit, { max: 1, windowMs: 1000 });
     if (name.startsWith('idempotency'))
-      app.register(idempotency, { store: new MemoryIdempotencyStore({ maxKeys: 1, ttlMs: 1000 }), ttlMs: 1000 });
+      app.register(idempotency, { store: new MemoryIdempotencyStore(1), ttlMs: 1000 });
     if (name.startsWith('auth')) app.register(auth, { apiKeys: undefined });
     await expect(app.ready()).rejects.toMatchObject({
       code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED',

@@ -1,6 +1,7 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import type { ApiKeys, Caller } from '../../auth/api-keys.js';
+import type { ApiKeys, Caller, KeyScope } from '../../auth/api-keys.js';
 import { LastKeyByConnection } from '../../auth/last-key.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors.js';
 
@@ -18,6 +19,13 @@ declare module 'fastify' {
     /** Id of the caller's API key (not the key), or null when authentication is off. */
     apiKeyId: string | null;
   }
+  interface FastifyInstance {
+    /**
+     * For a request answered outside Fastify: the id of its API key when that key has `scope`, null
+     * when authentication is off, undefined when the request would be refused.
+     */
+    keyIdFor(request: IncomingMessage, scope: KeyScope): string | null | undefined;
+  }
 }
 
 export interface AuthOptions {
@@ -30,15 +38,22 @@ const BEARER = /^Bearer +(\S+) *$/i;
 /** Checks `Authorization: Bearer <key>` against the route's `config.scope` before anything else runs. */
 const auth: FastifyPluginAsync<AuthOptions> = async (app, { apiKeys }) => {
   app.decorateRequest('apiKeyId', null);
-  if (!apiKeys) return;
+  if (!apiKeys) {
+    app.decorate('keyIdFor', () => null);
+    return;
+  }
 
   const lastKeys = new LastKeyByConnection();
+  app.decorate('keyIdFor', (request: IncomingMessage, scope: KeyScope) => {
+    const caller = authenticate(apiKeys, lastKeys, request);
+    return caller?.scopes.has(scope) ? caller.id : undefined;
+  });
 
   // Callback-style: it runs on every request, and an async hook would cost a promise each time.
   app.addHook('onRequest', (request, reply, done) => {
     const scope: Scope = request.routeOptions.config?.scope ?? 'any';
     if (scope === 'open') return done();
-    const caller = authenticate(apiKeys, lastKeys, request);
+    const caller = authenticate(apiKeys, lastKeys, request.raw);
     if (!caller) {
       reply.header('www-authenticate', 'Bearer');
       return done(new UnauthorizedError());
@@ -48,10 +63,10 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, { apiKeys }) => {
   });
 };
 
-function authenticate(apiKeys: ApiKeys, lastKeys: LastKeyByConnection, request: FastifyRequest): Caller | undefined {
+function authenticate(apiKeys: ApiKeys, lastKeys: LastKeyByConnection, request: IncomingMessage): Caller | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
-  const socket = request.raw.socket;
+  const socket = request.socket;
   const known = lastKeys.recall(socket, header);
   if (known) return known;
   const match = BEARER.exec(header);

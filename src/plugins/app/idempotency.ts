@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../../errors.js';
-import { bodyHash as hashBody } from '../../idempotency/body-hash.js';
-import type { IdempotencyOutcome, IdempotencyStore, IdempotencyTicket } from '../../idempotency/idempotency-store.js';
+import { bodyHash } from '../../idempotency/body-hash.js';
+import { type Claim, IdempotencyGate } from '../../idempotency/gate.js';
+import type { IdempotencyStore, IdempotencyTicket, StoredResponse } from '../../idempotency/idempotency-store.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,6 +16,10 @@ declare module 'fastify' {
     /** Set when this request owns an Idempotency-Key and must record it with its batch. */
     idempotency: IdempotencyTicket | undefined;
   }
+  interface FastifyInstance {
+    /** The instance's Idempotency-Key claims, for a route answered outside Fastify (direct-post.ts). */
+    idempotencyGate: IdempotencyGate;
+  }
 }
 
 export interface IdempotencyOptions {
@@ -23,27 +27,15 @@ export interface IdempotencyOptions {
   ttlMs: number;
 }
 
-// Printable ASCII without spaces at the ends: what agents generate (UUIDs, ULIDs, hashes).
-const VALID_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
-
-/** A claimed key whose request is still running here; repeats with the same body wait for it. */
-interface InFlight {
-  bodyHash: string;
-  /** Created only when a repeat arrives while the first is running: most keys are never repeated. */
-  waiters: (() => void)[] | undefined;
-}
-
 /**
- * Idempotency-Key for routes with `config.idempotent`. A repeat of a completed request gets the stored
- * response without running again; a repeat of one still running in this instance waits for it.
- *
- * With an in-memory store a new key costs no promise of its own: claiming and recording run
- * synchronously, and only a store that answers with a promise (PostgreSQL) or a repeat that must wait
- * takes another turn.
+ * Idempotency-Key for routes with `config.idempotent` (see IdempotencyGate): a repeat of a completed
+ * request gets the stored response without running again; a repeat of one still running in this
+ * instance waits for it.
  */
 const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store, ttlMs }) => {
-  const inFlight = new Map<string, InFlight>();
+  const gate = new IdempotencyGate(store, ttlMs);
   const { metrics } = app;
+  app.decorate('idempotencyGate', gate);
   app.decorateRequest('idempotency', undefined);
 
   // The handler is wrapped rather than hooked: a request without the header then costs one header
@@ -54,104 +46,36 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     route.handler = function idempotentHandler(request, reply) {
       const header = request.headers['idempotency-key'];
       if (header === undefined) return handler.call(this, request, reply);
-      const replayed = claim(request, reply, header);
-      if (replayed === true) return undefined;
-      if (replayed === false) return run(this, handler, request, reply);
-      return replayed.then((done) => (done ? reply : run(this, handler, request, reply)));
+      const claim = gate.claim(gate.keyOf(header, request.apiKeyId), bodyHash(request.body));
+      const proceed = (claimed: Claim) => {
+        // Answered already: nothing for Fastify to send.
+        if ('replay' in claimed) return void replay(request, reply, claimed.replay);
+        request.idempotency = claimed;
+        return gate.run(
+          claimed,
+          () => handler.call(this, request, reply),
+          (payload) => responseOf(reply, payload),
+        );
+      };
+      return claim instanceof Promise ? claim.then(proceed) : proceed(claim);
     };
   });
 
-  async function run(
-    instance: FastifyInstance,
-    handler: RouteHandlerMethod,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<unknown> {
-    try {
-      const payload = await handler.call(instance, request, reply);
-      const recording = record(request, reply, payload);
-      if (recording) await recording;
-      return payload;
-    } finally {
-      // Success or failure, waiters may go: they find the recorded outcome, or apply the batch themselves.
-      finish(request);
-    }
-  }
-
-  /** Claims the key for this request (`request.idempotency`), or answers a repeat: then true. */
-  function claim(request: FastifyRequest, reply: FastifyReply, header: string | string[]): boolean | Promise<boolean> {
-    if (typeof header !== 'string' || !VALID_KEY.test(header)) throw new IdempotencyKeyInvalidError();
-    return claimKey(request, reply, `${request.apiKeyId ?? '-'}:${header}`, hashBody(request.body));
-  }
-
-  function claimKey(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    key: string,
-    bodyHash: string,
-  ): boolean | Promise<boolean> {
-    const running = inFlight.get(key);
-    if (running) {
-      if (running.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
-      const over = new Promise<void>((resolve) => {
-        running.waiters ??= [];
-        running.waiters.push(resolve);
-      });
-      return over.then(() => claimKey(request, reply, key, bodyHash));
-    }
-    const outcome = store.get(key);
-    if (!(outcome instanceof Promise)) return settle(request, reply, key, bodyHash, outcome);
-    return outcome.then((found) =>
-      // Another repeat may have claimed the key while `get` was awaited.
-      !found && inFlight.has(key)
-        ? claimKey(request, reply, key, bodyHash)
-        : settle(request, reply, key, bodyHash, found),
-    );
-  }
-
-  function settle(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    key: string,
-    bodyHash: string,
-    outcome: IdempotencyOutcome | undefined,
-  ): boolean {
-    if (outcome) {
-      // The handler, which labels its request for the latency metric, does not run for a replay.
-      app.labelRequest(request);
-      replay(reply, outcome, bodyHash);
-      metrics.idempotentReplays.inc();
-      return true;
-    }
-    inFlight.set(key, { bodyHash, waiters: undefined });
-    request.idempotency = { key, bodyHash, expiresAt: Date.now() + ttlMs };
-    return false;
-  }
-
-  /** Stores a success before it is sent, so that a repeat arriving after the answer finds it. */
-  function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): void | Promise<void> {
-    const ticket = request.idempotency;
-    if (ticket && reply.statusCode < 300 && typeof payload === 'string') {
-      return store.put(ticket, { bodyHash: ticket.bodyHash, response: { statusCode: reply.statusCode, payload } });
-    }
-  }
-
-  function finish(request: FastifyRequest): void {
-    const key = request.idempotency?.key;
-    const running = key === undefined ? undefined : inFlight.get(key);
-    if (key === undefined || !running) return;
-    inFlight.delete(key);
-    if (running.waiters) for (const wake of running.waiters) wake();
+  function replay(request: FastifyRequest, reply: FastifyReply, response: StoredResponse): void {
+    // The handler, which labels its request for the latency metric, does not run for a replay.
+    app.labelRequest(request);
+    metrics.idempotentReplays.inc();
+    reply
+      .code(response.statusCode)
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('idempotent-replayed', 'true')
+      .send(response.payload);
   }
 };
 
-function replay(reply: FastifyReply, outcome: IdempotencyOutcome, bodyHash: string): void {
-  if (outcome.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
-  reply
-    .code(outcome.response.statusCode)
-    .header('content-type', 'application/json; charset=utf-8')
-    .header('idempotent-replayed', 'true')
-    .send(outcome.response.payload);
+/** A success is replayed; the handler answers it with the JSON string it returns. */
+function responseOf(reply: FastifyReply, payload: unknown): StoredResponse | undefined {
+  if (reply.statusCode < 300 && typeof payload === 'string') return { statusCode: reply.statusCode, payload };
 }
 
 // After auth: a key is scoped to the caller's API key, so two tenants never share one. After metrics,

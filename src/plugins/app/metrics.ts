@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { BreakerState } from '../../breaker-state.js';
@@ -13,6 +14,8 @@ declare module 'fastify' {
     metrics: FlowMetrics;
     /** Times the request under its route: for an answer a route's wrapper sends without its handler. */
     labelRequest(request: FastifyRequest): void;
+    /** Times a request answered outside Fastify under the route pattern `route`. */
+    labelRoute(request: IncomingMessage, route: string): void;
   }
 }
 
@@ -64,13 +67,11 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (
 
   const labelRequest = (request: FastifyRequest) => label(request.raw, routeLatency(request.routeOptions.url));
   app.decorate('labelRequest', labelRequest);
+  app.decorate('labelRoute', (request: IncomingMessage, route: string) => label(request, routeLatency(route)));
 
   app.addHook('onError', (request, _reply, err, done) => {
-    const route = request.routeOptions.url;
     labelRequest(request);
-    if (request.method === 'POST' && route === '/flows') {
-      metrics.batchesRejected.inc({ reason: err.code ?? 'FLOWS_ERR_INTERNAL' });
-    }
+    if (request.method === 'POST' && request.routeOptions.url === '/flows') metrics.rejectBatch(err.code);
     done();
   });
 };

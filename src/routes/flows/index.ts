@@ -4,8 +4,10 @@ import fp from 'fastify-plugin';
 import { ValidationError } from '../../errors.js';
 import { sendJsonAnswer } from '../../http/json-answer.js';
 import { validatorCompiler } from '../../http/validation.js';
+import type { IdempotencyTicket } from '../../idempotency/idempotency-store.js';
 import { Accepted, FlowsQuery, FlowTotal, flowBatch } from '../../schemas/flow.js';
 import type { FlowStore } from '../../store/flow-store.js';
+import { postFlowsDirectly } from './direct-post.js';
 import { getFlowsErrors, postFlowsErrors } from './documented-errors.js';
 import { createFlowBatchDecoder, rawJsonBody } from './flow-batch-body.js';
 import { sendHourPages } from './hour-stream.js';
@@ -14,6 +16,8 @@ export interface FlowRoutesOptions {
   /** Handed over as it is, so the store's fast paths are reached (see FlowStore). */
   store: FlowStore;
   maxBatchRecords: number;
+  /** Small plain batches may skip Fastify's request pipeline (direct-post.ts). */
+  directPosts: boolean;
 }
 
 /**
@@ -28,13 +32,39 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** The body schema stays on the route for the API documentation; the handler validates it once itself. */
 const bodyValidatedByHandler = () => () => true;
 
-const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { store, maxBatchRecords }) => {
+const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (
+  app,
+  { store, maxBatchRecords, directPosts },
+) => {
   // The body is validated by the handler, once, against flowBatch(maxBatchRecords): either while the
   // store's fast path reads the bytes, or by decodeRecords.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, rawJsonBody);
   const decodeRecords = createFlowBatchDecoder(app, validatorCompiler, maxBatchRecords);
   const { metrics } = app;
+
+  /** The JSON answer to an applied batch; counts it. */
+  const applied = (accepted: number, started: number): string => {
+    metrics.storeWriteDuration.observe((performance.now() - started) / 1000);
+    metrics.recordsIngested.inc(accepted);
+    metrics.batchesIngested.inc();
+    return `{"accepted":${accepted}}`;
+  };
+  /** Applies a batch: its JSON answer, at once unless the store waits (for the disk, or the database). */
+  const applyBatch = (body: Buffer, idempotency: IdempotencyTicket | undefined): string | Promise<string> => {
+    // The write duration covers the store's work only: not a fast path that declined, nor decoding.
+    let started = performance.now();
+    const fast = store.ingestJson?.(body, maxBatchRecords, idempotency ? { idempotency } : undefined);
+    if (typeof fast === 'number') return applied(fast, started);
+    if (fast) return fast.then((accepted) => applied(accepted, started));
+    const records = decodeRecords(body);
+    started = performance.now();
+    return store.ingest(records, { idempotency }).then(() => applied(records.length, started));
+  };
+  if (directPosts && store.ingestJson) {
+    // Fastify always fills in its body limit; were it missing, 0 would send every request the usual way.
+    postFlowsDirectly(app, { bodyLimit: app.initialConfig.bodyLimit ?? 0, applyBatch });
+  }
 
   app.post(
     '/flows',
@@ -51,23 +81,9 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (app, { s
     async (request, reply) => {
       // A POST without a body and without a content type skips the body parser.
       if (!Buffer.isBuffer(request.body)) throw new ValidationError('body must be a JSON array of flow records');
-      // The write duration covers the store's work only: not a fast path that declined, nor decoding.
-      let started = performance.now();
-      const options = request.idempotency ? { idempotency: request.idempotency } : undefined;
-      const fast = store.ingestJson?.(request.body, maxBatchRecords, options);
-      // Only a store that waits for the disk answers with a promise; the others cost no extra turn.
-      let accepted = fast instanceof Promise ? await fast : fast;
-      if (accepted === undefined) {
-        const records = decodeRecords(request.body);
-        started = performance.now();
-        await store.ingest(records, { idempotency: request.idempotency });
-        accepted = records.length;
-      }
-      metrics.storeWriteDuration.observe((performance.now() - started) / 1000);
-      metrics.recordsIngested.inc(accepted);
-      metrics.batchesIngested.inc();
+      const answer = applyBatch(request.body, request.idempotency);
       reply.type(JSON_TYPE);
-      return `{"accepted":${accepted}}` as never;
+      return (answer instanceof Promise ? await answer : answer) as never;
     },
   );
 
@@ -96,5 +112,5 @@ export default fp(flowRoutes, {
   name: 'flow-routes',
   fastify: '5.x',
   encapsulate: true,
-  dependencies: ['swagger', 'rate-limit', 'metrics', 'idempotency'],
+  dependencies: ['swagger', 'under-pressure', 'auth', 'rate-limit', 'metrics', 'idempotency'],
 });

@@ -1,6 +1,10 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { IdempotencyOutcome, IdempotencyStore } from '../../idempotency/idempotency-store.js';
+import {
+  acceptedOutcome,
+  type IdempotencyOutcome,
+  type IdempotencyStore,
+} from '../../idempotency/idempotency-store.js';
 import type { PreparedBatch } from './batch.js';
 import { unavailable } from './errors.js';
 import { type StoreGuard, warnUnlessRefused } from './guard.js';
@@ -102,8 +106,7 @@ export class PgIdempotencyStore implements IdempotencyStore {
     }
     if (!rows[0]) return undefined;
     // The one success POST /flows has, serialized as its route does.
-    const payload = JSON.stringify({ accepted: rows[0].accepted });
-    return { bodyHash: rows[0].body_hash, response: { statusCode: 200, payload } };
+    return acceptedOutcome(rows[0].body_hash, rows[0].accepted);
   }
 
   async put(): Promise<void> {}

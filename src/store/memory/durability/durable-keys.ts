@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache';
-import type {
-  IdempotencyOutcome,
-  IdempotencyStore,
-  IdempotencyTicket,
+import {
+  acceptedOutcome,
+  type IdempotencyOutcome,
+  type IdempotencyStore,
+  type IdempotencyTicket,
 } from '../../../idempotency/idempotency-store.js';
 
 interface KeyEntry {
@@ -29,8 +30,7 @@ export class DurableKeys implements IdempotencyStore {
 
   get(key: string): IdempotencyOutcome | undefined {
     const entry = this.#cache.get(key);
-    if (!entry) return undefined;
-    return { bodyHash: entry.bodyHash, response: { statusCode: 200, payload: `{"accepted":${entry.accepted}}` } };
+    return entry && acceptedOutcome(entry.bodyHash, entry.accepted);
   }
 
   put(): void {}

@@ -1,0 +1,168 @@
+import { hash } from 'node:crypto';
+
+/** Each slot is one 64-byte cache line: key digest (16 bytes), body hash (32), count (8), expiry (8). */
+const SLOT_BYTES = 64;
+const KEY_WORDS = 4;
+const BODY_HASH_AT = 16;
+const BODY_HASH_BYTES = 32;
+const ACCEPTED_AT = 6; // in float64s
+const EXPIRES_AT = 7;
+const FIRST_SLOTS = 1024;
+/** Index entries are pairs: the key digest's first word (its home, without reading the slot), slot + 1. */
+const EMPTY = 0;
+
+/** What a key holds: its body's hash (hex) and the number of records its batch applied. */
+export interface HeldKey {
+  bodyHash: string;
+  accepted: number;
+}
+
+/**
+ * Idempotency keys held off the JavaScript heap: each key as 128 bits of SHA-256 of its text, with its
+ * body's SHA-256, its batch's record count and its expiry. Keys kept as strings and objects are promoted
+ * out of the young generation and scattered over the heap; with the default 100,000 keys that cost more
+ * CPU than the rest of a request (bench/RESULTS.md, (h)). Here a key is no heap object, and a request
+ * touches about three cache lines of the table: an index entry, its slot, and the oldest key's entry.
+ *
+ * At most `capacity` keys: past that, the oldest key is forgotten first (insertion order; a repeat does
+ * not renew a key). The slots start few and double up to the capacity, so memory follows the keys held:
+ * about 80 bytes a key, 8 MB for 100,000. An open-addressing index (linear probing, deletion by backward
+ * shift), at most half full, finds a key's slot.
+ */
+export class KeyTable {
+  readonly #capacity: number;
+  #slotCount: number;
+  #slots: ArrayBuffer;
+  #words: Int32Array;
+  #bytes: Buffer;
+  #floats: Float64Array;
+  #index: Int32Array;
+  #mask: number;
+  /** Slots in use; a new key goes to slot `#used` until the table is full, then to `#oldest`. */
+  #used = 0;
+  #oldest = 0;
+  /** The last key's digest: a request looks its key up, then records it. */
+  #lastKey: string | undefined;
+  readonly #digest = new Int32Array(KEY_WORDS);
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+    this.#slotCount = Math.min(capacity, FIRST_SLOTS);
+    this.#slots = new ArrayBuffer(this.#slotCount * SLOT_BYTES);
+    this.#words = new Int32Array(this.#slots);
+    this.#bytes = Buffer.from(this.#slots);
+    this.#floats = new Float64Array(this.#slots);
+    this.#index = new Int32Array(indexSize(this.#slotCount));
+    this.#mask = this.#index.length / 2 - 1;
+  }
+
+  /** Keys held, expired ones included until they are forgotten. */
+  get size(): number {
+    return this.#used;
+  }
+
+  /** The key's body hash and count, unless it is not held or has expired. */
+  get(key: string, now: number): HeldKey | undefined {
+    const slot = this.#slotOf(this.#digestOf(key));
+    if (slot < 0 || this.#floats[slot * 8 + EXPIRES_AT] <= now) return undefined;
+    const at = slot * SLOT_BYTES + BODY_HASH_AT;
+    return {
+      bodyHash: this.#bytes.toString('hex', at, at + BODY_HASH_BYTES),
+      accepted: this.#floats[slot * 8 + ACCEPTED_AT],
+    };
+  }
+
+  /** Holds `key` until `expiresAt` (epoch ms); a key held already is overwritten. */
+  set(key: string, bodyHash: string, accepted: number, expiresAt: number): void {
+    const digest = this.#digestOf(key);
+    let slot = this.#slotOf(digest);
+    if (slot < 0) {
+      slot = this.#freeSlot();
+      this.#words.set(digest, slot * (SLOT_BYTES / 4));
+      this.#insert(digest[0], slot);
+    }
+    this.#bytes.write(bodyHash, slot * SLOT_BYTES + BODY_HASH_AT, BODY_HASH_BYTES, 'hex');
+    this.#floats[slot * 8 + ACCEPTED_AT] = accepted;
+    this.#floats[slot * 8 + EXPIRES_AT] = expiresAt;
+  }
+
+  /** 128 bits of SHA-256: two different keys never meet, even keys chosen to. */
+  #digestOf(key: string): Int32Array {
+    if (key === this.#lastKey) return this.#digest;
+    const digest = hash('sha256', key, 'buffer');
+    for (let i = 0; i < KEY_WORDS; i++) this.#digest[i] = digest.readInt32LE(i * 4);
+    this.#lastKey = key;
+    return this.#digest;
+  }
+
+  /** The slot holding `digest`, or -1. */
+  #slotOf(digest: Int32Array): number {
+    const index = this.#index;
+    const words = this.#words;
+    for (let position = digest[0] & this.#mask; ; position = (position + 1) & this.#mask) {
+      const entry = index[position * 2 + 1];
+      if (entry === EMPTY) return -1;
+      if (index[position * 2] !== digest[0]) continue;
+      const at = (entry - 1) * (SLOT_BYTES / 4);
+      if (words[at + 1] === digest[1] && words[at + 2] === digest[2] && words[at + 3] === digest[3]) return entry - 1;
+    }
+  }
+
+  #insert(home: number, slot: number): void {
+    let position = home & this.#mask;
+    while (this.#index[position * 2 + 1] !== EMPTY) position = (position + 1) & this.#mask;
+    this.#index[position * 2] = home;
+    this.#index[position * 2 + 1] = slot + 1;
+  }
+
+  /** A slot for a new key: an unused one, or the oldest key's, which is forgotten. */
+  #freeSlot(): number {
+    if (this.#used < this.#capacity) {
+      if (this.#used === this.#slotCount) this.#grow();
+      return this.#used++;
+    }
+    const slot = this.#oldest;
+    this.#oldest = (slot + 1) % this.#capacity;
+    this.#remove(slot);
+    return slot;
+  }
+
+  /** Takes `slot` out of the index, moving back the entries its position had pushed further. */
+  #remove(slot: number): void {
+    const index = this.#index;
+    const mask = this.#mask;
+    let hole = this.#words[slot * (SLOT_BYTES / 4)] & mask;
+    while (index[hole * 2 + 1] !== slot + 1) hole = (hole + 1) & mask;
+    for (let position = (hole + 1) & mask; index[position * 2 + 1] !== EMPTY; position = (position + 1) & mask) {
+      const home = index[position * 2] & mask;
+      // The entry may move into the hole unless its home lies cyclically after the hole.
+      const stays = hole <= position ? hole < home && home <= position : hole < home || home <= position;
+      if (!stays) {
+        index[hole * 2] = index[position * 2];
+        index[hole * 2 + 1] = index[position * 2 + 1];
+        hole = position;
+      }
+    }
+    index[hole * 2] = 0;
+    index[hole * 2 + 1] = EMPTY;
+  }
+
+  #grow(): void {
+    const slotCount = Math.min(this.#capacity, this.#slotCount * 2);
+    const slots = new ArrayBuffer(slotCount * SLOT_BYTES);
+    new Uint8Array(slots).set(new Uint8Array(this.#slots));
+    this.#slotCount = slotCount;
+    this.#slots = slots;
+    this.#words = new Int32Array(slots);
+    this.#bytes = Buffer.from(slots);
+    this.#floats = new Float64Array(slots);
+    this.#index = new Int32Array(indexSize(slotCount));
+    this.#mask = this.#index.length / 2 - 1;
+    for (let slot = 0; slot < this.#used; slot++) this.#insert(this.#words[slot * (SLOT_BYTES / 4)], slot);
+  }
+}
+
+/** Two int32s for each position, and a power of two of positions at least twice the slots. */
+function indexSize(slots: number): number {
+  return 2 * 2 ** Math.ceil(Math.log2(Math.max(2, slots * 2)));
+}

@@ -1,0 +1,124 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { answerBeforeFastify } from '../../http/answer-before-fastify.js';
+import { answerError } from '../../http/error-handler.js';
+import { bodyHash } from '../../idempotency/body-hash.js';
+import type { Claim } from '../../idempotency/gate.js';
+import type { IdempotencyTicket, StoredResponse } from '../../idempotency/idempotency-store.js';
+
+/** Bigger batches spend their time in the store, not in Fastify: they take the usual way. */
+export const DIRECT_MAX_BYTES = 64 * 1024;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export interface DirectPostOptions {
+  bodyLimit: number;
+  /** Applies a batch as the route's handler does: its JSON answer, or what the route would throw. */
+  applyBatch(body: Buffer, ticket: IdempotencyTicket | undefined): string | Promise<string>;
+}
+
+/** A new batch's JSON answer (200), or the stored response a repeated Idempotency-Key gets. */
+type Answer = string | StoredResponse;
+
+/**
+ * `POST /flows` in its common case answered without Fastify's request pipeline, which costs more
+ * than parsing and storing a small batch (bench/RESULTS.md, (h)). The common case is decided on the
+ * head alone: `Content-Type: application/json`, a Content-Length up to DIRECT_MAX_BYTES and BODY_LIMIT,
+ * no transfer or content encoding, no `Expect`, not under load shedding, and (with authentication on)
+ * a key with the ingest scope. Anything else, every refusal the head alone decides included, goes to the
+ * route as usual. The rest is the route's own: the same batch code, Idempotency-Key claims
+ * (IdempotencyGate), error answers (answerError), latency series and rejection counter.
+ */
+export function postFlowsDirectly(app: FastifyInstance, { bodyLimit, applyBatch }: DirectPostOptions): void {
+  const maxBytes = Math.min(bodyLimit, DIRECT_MAX_BYTES);
+  const { metrics, log, idempotencyGate: gate } = app;
+
+  const answered = (request: IncomingMessage, response: ServerResponse): boolean => {
+    if (request.method !== 'POST' || request.url !== '/flows') return false;
+    const { headers } = request;
+    if (
+      headers['content-type'] !== 'application/json' ||
+      headers['transfer-encoding'] !== undefined ||
+      headers['content-encoding'] !== undefined ||
+      headers.expect !== undefined
+    ) {
+      return false;
+    }
+    const length = Number(headers['content-length']);
+    if (!(length > 0 && length <= maxBytes) || app.isUnderPressure()) return false;
+    const keyId = app.keyIdFor(request, 'ingest');
+    if (keyId === undefined) return false;
+
+    app.labelRoute(request, '/flows');
+    const chunks: Buffer[] = [];
+    // A client gone before the end leaves nothing applied and nothing to answer.
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // Answered once the 'end' event is handled: answering from inside it cost about 18% more CPU a
+    // request (A/B in bench/RESULTS.md), as it did in the route.
+    request.on('end', () => queueMicrotask(() => settle(request, response, chunks, keyId)));
+    return true;
+  };
+
+  const settle = (request: IncomingMessage, response: ServerResponse, chunks: Buffer[], keyId: string | null) => {
+    let answer: Answer | Promise<Answer>;
+    try {
+      answer = answerBatch(request, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), keyId);
+    } catch (err) {
+      fail(request, response, err as FastifyError);
+      return;
+    }
+    if (!(answer instanceof Promise)) send(response, answer);
+    else {
+      answer.then(
+        (done) => send(response, done),
+        (err: FastifyError) => fail(request, response, err),
+      );
+    }
+  };
+
+  const answerBatch = (request: IncomingMessage, body: Buffer, keyId: string | null): Answer | Promise<Answer> => {
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return applyBatch(body, undefined);
+    const claim = gate.claim(gate.keyOf(header, keyId), bodyHash(body));
+    return claim instanceof Promise ? claim.then((claimed) => run(body, claimed)) : run(body, claim);
+  };
+
+  const run = (body: Buffer, claim: Claim): Answer | Promise<Answer> => {
+    if (!('replay' in claim)) {
+      return gate.run(
+        claim,
+        () => applyBatch(body, claim),
+        (payload) => ({ statusCode: 200, payload }),
+      );
+    }
+    metrics.idempotentReplays.inc();
+    return claim.replay;
+  };
+
+  const fail = (request: IncomingMessage, response: ServerResponse, err: FastifyError): void => {
+    metrics.rejectBatch(err.code);
+    const { body, headers } = answerError(err, request.headers['content-type'], log);
+    const json = JSON.stringify(body);
+    response.writeHead(body.statusCode, {
+      ...headers,
+      'content-type': JSON_TYPE,
+      'content-length': Buffer.byteLength(json),
+    });
+    response.end(json);
+  };
+
+  answerBeforeFastify(app, answered);
+}
+
+function send(response: ServerResponse, answer: Answer): void {
+  if (typeof answer === 'string') {
+    response.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(answer) });
+    response.end(answer);
+  } else {
+    response.writeHead(answer.statusCode, {
+      'content-type': JSON_TYPE,
+      'idempotent-replayed': 'true',
+      'content-length': Buffer.byteLength(answer.payload),
+    });
+    response.end(answer.payload);
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { KeyTable } from '../../src/idempotency/key-table.js';
+import { seededRandom } from '../support/helper.js';
+
+const hashOf = (n: number) => n.toString(16).padStart(64, '0');
+const FAR = Number.MAX_SAFE_INTEGER;
+
+/** What the table must do, written the obvious way: a Map, and the keys in the order they came. */
+class Reference {
+  readonly held = new Map<string, { bodyHash: string; accepted: number }>();
+  readonly order: string[] = [];
+  constructor(private readonly capacity: number) {}
+  set(key: string, bodyHash: string, accepted: number) {
+    if (!this.held.has(key)) {
+      if (this.order.length === this.capacity) this.held.delete(this.order.shift() as string);
+      this.order.push(key);
+    }
+    this.held.set(key, { bodyHash, accepted });
+  }
+}
+
+describe('KeyTable', () => {
+  it('holds a key with its body hash and count until it expires', () => {
+    const table = new KeyTable(10);
+    expect(table.get('a', 0)).toBeUndefined();
+    table.set('a', hashOf(1), 3, 1000);
+    expect(table.get('a', 999)).toEqual({ bodyHash: hashOf(1), accepted: 3 });
+    expect(table.get('a', 1000)).toBeUndefined();
+    expect(table.get('b', 0)).toBeUndefined();
+    table.set('a', hashOf(2), 4, 2000);
+    expect(table.get('a', 1500)).toEqual({ bodyHash: hashOf(2), accepted: 4 });
+    expect(table.size).toBe(1);
+  });
+
+  it('tells apart keys that differ in one character, or only in case', () => {
+    const table = new KeyTable(10);
+    table.set('key-a', hashOf(1), 1, FAR);
+    table.set('key-A', hashOf(2), 2, FAR);
+    expect(table.get('key-a', 0)?.accepted).toBe(1);
+    expect(table.get('key-A', 0)?.accepted).toBe(2);
+    expect(table.get('key-b', 0)).toBeUndefined();
+  });
+
+  it('past its capacity forgets the oldest key first; a repeat does not renew a key', () => {
+    const table = new KeyTable(3);
+    for (const key of ['a', 'b', 'c']) table.set(key, hashOf(1), 1, FAR);
+    table.set('a', hashOf(2), 2, FAR);
+    table.set('d', hashOf(1), 1, FAR);
+    expect(['a', 'b', 'c', 'd'].map((key) => table.get(key, 0) !== undefined)).toEqual([false, true, true, true]);
+    expect(table.size).toBe(3);
+  });
+
+  // Small key spaces make overwrites and evictions collide in the index: every probe and backward shift is hit.
+  for (const [capacity, keySpace] of [
+    [50, 120],
+    [700, 2000],
+    [5000, 12_000],
+  ]) {
+    it(`agrees with the obvious Map over 40,000 random writes (capacity ${capacity}, ${keySpace} keys)`, () => {
+      const random = seededRandom(capacity);
+      const table = new KeyTable(capacity);
+      const reference = new Reference(capacity);
+      for (let i = 0; i < 40_000; i++) {
+        const key = `tenant:${random(keySpace)}`;
+        table.set(key, hashOf(i), i, FAR);
+        reference.set(key, hashOf(i), i);
+        if (i % 9973 === 0) {
+          for (let k = 0; k < keySpace; k++) {
+            expect(table.get(`tenant:${k}`, 0)).toEqual(reference.held.get(`tenant:${k}`));
+          }
+        }
+      }
+      expect(table.size).toBe(reference.held.size);
+      for (let k = 0; k < keySpace; k++) expect(table.get(`tenant:${k}`, 0)).toEqual(reference.held.get(`tenant:${k}`));
+    });
+  }
+});
