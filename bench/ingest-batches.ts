@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBatches } from '../testkit/workload.js';
 import { cpuMs } from './lib/cpu.js';
 import { jsonPost, load } from './lib/load.js';
@@ -32,6 +33,13 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
  * best run, so a neighbour's burst of CPU on this shared machine does not decide the ratio.
  * `serviceEnv` configures the service (e.g. API keys); the floor is always the same script.
  */
+/**
+ * A pause before each turn: a server just loaded keeps working a moment after its load stops (garbage
+ * collection), and on two cores that slowed the next turn's server by as much as a third (RESULTS.md, (h),
+ * third sitting).
+ */
+const SETTLE_MS = 2000;
+
 export async function alternate(
   rounds: number,
   floorScript: string,
@@ -47,6 +55,7 @@ export async function alternate(
         [service, 'service'],
         [floor, 'floor'],
       ] as const) {
+        await sleep(SETTLE_MS);
         let before: number | undefined;
         const { rate, requests } = await measure(server.base, () => {
           before = cpuMs(server.pid);
