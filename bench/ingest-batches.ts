@@ -34,9 +34,9 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
  * `serviceEnv` configures the service (e.g. API keys); the floor is always the same script.
  */
 /**
- * A pause before each turn: a server just loaded keeps working a moment after its load stops (garbage
- * collection), and on two cores that slowed the next turn's server by as much as a third (RESULTS.md, (h),
- * third sitting).
+ * A pause before each turn, so that the work a server does after its load stops (garbage collection)
+ * does not land on the next turn: in a fixed order without one, the same build measured up to a third
+ * slower in one position than in the other (RESULTS.md, (h), third sitting).
  */
 const SETTLE_MS = 2000;
 
