@@ -37,7 +37,7 @@ export interface IdempotencyTicket {
 }
 
 /**
- * Completed idempotent requests. Requests still in flight are tracked per instance by the plugin;
+ * Completed idempotent requests. Requests still in flight are tracked per instance by IdempotencyGate;
  * a store shared by several instances detects a concurrent one through its own transaction instead.
  * A store held in memory answers synchronously, so that a request with a new key costs no extra turn
  * of the event loop; one that asks a database answers with promises.

@@ -10,6 +10,8 @@ const EXPIRES_AT = 7;
 const FIRST_SLOTS = 1024;
 /** Index entries are pairs: the key digest's first word (its home, without reading the slot), slot + 1. */
 const EMPTY = 0;
+/** The count of a place left by a key reused after it expired: not in the index any more. */
+const EMPTIED = -1;
 
 /** What a key holds: its body's hash (hex) and the number of records its batch applied. */
 export interface HeldKey {
@@ -46,6 +48,8 @@ export class KeyTable {
   readonly #digest = new Int32Array(KEY_WORDS);
 
   constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`a key table holds 1 key or more, not ${capacity}`);
     this.#capacity = capacity;
     this.#slotCount = Math.min(capacity, FIRST_SLOTS);
     this.#slots = new ArrayBuffer(this.#slotCount * SLOT_BYTES);
@@ -56,7 +60,7 @@ export class KeyTable {
     this.#mask = this.#index.length / 2 - 1;
   }
 
-  /** Keys held, expired ones included until they are forgotten. */
+  /** Places taken: keys held, expired ones included until they are forgotten. */
   get size(): number {
     return this.#used;
   }
@@ -72,10 +76,19 @@ export class KeyTable {
     };
   }
 
-  /** Holds `key` until `expiresAt` (epoch ms); a key held already is overwritten. */
-  set(key: string, bodyHash: string, accepted: number, expiresAt: number): void {
+  /**
+   * Holds `key` until `expiresAt` (epoch ms). A key held and live is overwritten in its place; one reused
+   * after it expired takes a new place, the newest, so that it is not the next to be forgotten, and its old
+   * place stays empty until the oldest keys reach it.
+   */
+  set(key: string, bodyHash: string, accepted: number, expiresAt: number, now: number): void {
     const digest = this.#digestOf(key);
     let slot = this.#slotOf(digest);
+    if (slot >= 0 && this.#floats[slot * 8 + EXPIRES_AT] <= now) {
+      this.#remove(slot);
+      this.#floats[slot * 8 + ACCEPTED_AT] = EMPTIED;
+      slot = -1;
+    }
     if (slot < 0) {
       slot = this.#freeSlot();
       this.#words.set(digest, slot * (SLOT_BYTES / 4));
@@ -123,7 +136,7 @@ export class KeyTable {
     }
     const slot = this.#oldest;
     this.#oldest = (slot + 1) % this.#capacity;
-    this.#remove(slot);
+    if (this.#floats[slot * 8 + ACCEPTED_AT] !== EMPTIED) this.#remove(slot);
     return slot;
   }
 
@@ -158,7 +171,9 @@ export class KeyTable {
     this.#floats = new Float64Array(slots);
     this.#index = new Int32Array(indexSize(slotCount));
     this.#mask = this.#index.length / 2 - 1;
-    for (let slot = 0; slot < this.#used; slot++) this.#insert(this.#words[slot * (SLOT_BYTES / 4)], slot);
+    for (let slot = 0; slot < this.#used; slot++) {
+      if (this.#floats[slot * 8 + ACCEPTED_AT] !== EMPTIED) this.#insert(this.#words[slot * (SLOT_BYTES / 4)], slot);
+    }
   }
 }
 

@@ -27,7 +27,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): void {
     const accepted = acceptedCount(outcome.response);
     if (accepted === undefined) throw new Error('only the answer of an applied batch can be held for a key');
-    if (ticket.expiresAt > Date.now()) this.#table.set(ticket.key, outcome.bodyHash, accepted, ticket.expiresAt);
+    const now = Date.now();
+    if (ticket.expiresAt > now) this.#table.set(ticket.key, outcome.bodyHash, accepted, ticket.expiresAt, now);
   }
 
   get size(): number {

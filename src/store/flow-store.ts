@@ -74,7 +74,7 @@ export interface StoreBackend {
   counter: WindowCounter;
   /**
    * Idempotency-Keys kept by the backend itself (PostgreSQL: written with each batch, so they hold across
-   * instances and restarts). Unset: the app keeps keys in a bounded in-memory LRU.
+   * instances and restarts). Unset: the app keeps keys in a bounded in-memory table (MemoryIdempotencyStore).
    */
   idempotency?: IdempotencyStore;
   /** Reports each group commit (PostgreSQL), for the commit metrics. */

@@ -23,19 +23,19 @@ describe('KeyTable', () => {
   it('holds a key with its body hash and count until it expires', () => {
     const table = new KeyTable(10);
     expect(table.get('a', 0)).toBeUndefined();
-    table.set('a', hashOf(1), 3, 1000);
+    table.set('a', hashOf(1), 3, 1000, 0);
     expect(table.get('a', 999)).toEqual({ bodyHash: hashOf(1), accepted: 3 });
     expect(table.get('a', 1000)).toBeUndefined();
     expect(table.get('b', 0)).toBeUndefined();
-    table.set('a', hashOf(2), 4, 2000);
+    table.set('a', hashOf(2), 4, 2000, 500);
     expect(table.get('a', 1500)).toEqual({ bodyHash: hashOf(2), accepted: 4 });
     expect(table.size).toBe(1);
   });
 
   it('tells apart keys that differ in one character, or only in case', () => {
     const table = new KeyTable(10);
-    table.set('key-a', hashOf(1), 1, FAR);
-    table.set('key-A', hashOf(2), 2, FAR);
+    table.set('key-a', hashOf(1), 1, FAR, 0);
+    table.set('key-A', hashOf(2), 2, FAR, 0);
     expect(table.get('key-a', 0)?.accepted).toBe(1);
     expect(table.get('key-A', 0)?.accepted).toBe(2);
     expect(table.get('key-b', 0)).toBeUndefined();
@@ -43,11 +43,38 @@ describe('KeyTable', () => {
 
   it('past its capacity forgets the oldest key first; a repeat does not renew a key', () => {
     const table = new KeyTable(3);
-    for (const key of ['a', 'b', 'c']) table.set(key, hashOf(1), 1, FAR);
-    table.set('a', hashOf(2), 2, FAR);
-    table.set('d', hashOf(1), 1, FAR);
+    for (const key of ['a', 'b', 'c']) table.set(key, hashOf(1), 1, FAR, 0);
+    table.set('a', hashOf(2), 2, FAR, 0);
+    table.set('d', hashOf(1), 1, FAR, 0);
     expect(['a', 'b', 'c', 'd'].map((key) => table.get(key, 0) !== undefined)).toEqual([false, true, true, true]);
     expect(table.size).toBe(3);
+  });
+
+  it('gives a key reused after it expired the newest place, so the next new key does not push it out', () => {
+    for (const [first, middle, last] of [
+      ['a', 'b', 'c'],
+      ['b', 'a', 'c'],
+    ]) {
+      const table = new KeyTable(3);
+      for (const key of [first, middle, last]) table.set(key, hashOf(1), 1, key === 'a' ? 10 : FAR, 0);
+      table.set('a', hashOf(2), 2, FAR, 20);
+      table.set('d', hashOf(3), 3, FAR, 20);
+      expect(table.get('a', 20), `a placed ${first === 'a' ? 'oldest' : 'in the middle'}`).toEqual({
+        bodyHash: hashOf(2),
+        accepted: 2,
+      });
+      expect(table.get('d', 20)).toEqual({ bodyHash: hashOf(3), accepted: 3 });
+      expect(table.get(last, 20)).toBeDefined();
+    }
+    // Emptied places are skipped when the table grows.
+    const growing = new KeyTable(5000);
+    for (let i = 0; i < 1000; i++) growing.set(`k${i}`, hashOf(i), i, 10, 0);
+    for (let i = 0; i < 1000; i++) growing.set(`k${i}`, hashOf(i), i + 1, FAR, 20);
+    for (let i = 0; i < 1000; i++) expect(growing.get(`k${i}`, 20)?.accepted).toBe(i + 1);
+  });
+
+  it('refuses a capacity under one key', () => {
+    expect(() => new KeyTable(0)).toThrow(RangeError);
   });
 
   // Small key spaces make overwrites and evictions collide in the index: every probe and backward shift is hit.
@@ -62,7 +89,7 @@ describe('KeyTable', () => {
       const reference = new Reference(capacity);
       for (let i = 0; i < 40_000; i++) {
         const key = `tenant:${random(keySpace)}`;
-        table.set(key, hashOf(i), i, FAR);
+        table.set(key, hashOf(i), i, FAR, 0);
         reference.set(key, hashOf(i), i);
         if (i % 9973 === 0) {
           for (let k = 0; k < keySpace; k++) {

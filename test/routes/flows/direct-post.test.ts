@@ -191,21 +191,30 @@ describe('POST /flows answered before Fastify', () => {
     expect(reachedFastify()).toBe(1);
   });
 
-  it('a client gone in the middle of its body leaves nothing applied, and the next one is served', async () => {
-    const { base } = await serve();
+  it('a client gone in the middle of its body leaves nothing applied, is counted as the route counts it, and the next one is served', async () => {
     const body = json([record({ bytes_tx: 1 })]);
-    await new Promise<void>((resolve) => {
-      const req = httpRequest(`${base}/flows`, {
-        method: 'POST',
-        headers: { ...JSON_HEADERS, 'content-length': String(body.length) },
+    const rejected = 'flows_batches_rejected_total{reason="ECONNRESET"} 1';
+    for (const directPosts of [true, false]) {
+      const { base } = await serve({ directPosts });
+      await new Promise<void>((resolve) => {
+        const req = httpRequest(`${base}/flows`, {
+          method: 'POST',
+          headers: { ...JSON_HEADERS, 'content-length': String(body.length) },
+        });
+        req.on('error', () => resolve());
+        req.write(body.slice(0, 10), () => setTimeout(() => req.destroy(), 50));
+        req.on('close', () => resolve());
       });
-      req.on('error', () => resolve());
-      req.write(body.slice(0, 10), () => setTimeout(() => req.destroy(), 50));
-      req.on('close', () => resolve());
-    });
-    expect(await (await fetch(`${base}/flows?hour=1`)).json()).toEqual([]);
-    expect((await post(base, body)).status).toBe(200);
-    expect(await (await fetch(`${base}/flows?hour=1`)).json()).toMatchObject([{ bytes_tx: 1 }]);
+      let metrics = await (await fetch(`${base}/metrics`)).text();
+      for (let i = 0; i < 50 && !metrics.includes(rejected); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        metrics = await (await fetch(`${base}/metrics`)).text();
+      }
+      expect(metrics, `directPosts: ${directPosts}`).toContain(rejected);
+      expect(await (await fetch(`${base}/flows?hour=1`)).json()).toEqual([]);
+      expect((await post(base, body)).status).toBe(200);
+      expect(await (await fetch(`${base}/flows?hour=1`)).json()).toMatchObject([{ bytes_tx: 1 }]);
+    }
   });
 });
 
