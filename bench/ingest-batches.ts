@@ -35,8 +35,9 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
  */
 /**
  * A pause before each turn, so that the work a server does after its load stops (garbage collection)
- * does not land on the next turn: in a fixed order without one, the same build measured up to a third
- * slower in one position than in the other (RESULTS.md, (h), third sitting).
+ * does not land on the next turn. In a fixed order without one, the same build measured up to a third
+ * slower in one position than in the other; that work is one cause that fits, an idle server's heap
+ * shrunk by V8 another (RESULTS.md, (h), third sitting).
  */
 const SETTLE_MS = 2000;
 

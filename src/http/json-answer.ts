@@ -26,12 +26,15 @@ export function gzipOnce(json: Uint8Array): Promise<Buffer> {
 /** A JSON answer as bytes, or as a stream (with its `size` when known, for Content-Length). */
 export type JsonAnswer = Uint8Array | (Readable & { size?: number });
 
+/** The content type of every JSON answer. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 /**
  * Sends an answer the route has already serialized, gzip-compressed when the client accepts it and the
  * answer is worth it. Only the routes that call this pay for compression: no hook runs on other routes.
  */
 export async function sendJsonAnswer(request: FastifyRequest, reply: FastifyReply, json: JsonAnswer) {
-  reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+  reply.type(JSON_TYPE).header('vary', 'accept-encoding');
   const whole = json instanceof Uint8Array;
   const compress =
     (!whole || json.length >= MIN_COMPRESSED_BYTES) &&

@@ -4,6 +4,9 @@ import type { IdempotencyOutcome, IdempotencyStore, IdempotencyTicket, StoredRes
 // Printable ASCII without spaces at the ends: what agents generate (UUIDs, ULIDs, hashes).
 const VALID_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 
+/** Marks the answer a repeat gets from the stored response. */
+export const REPLAYED_HEADER = 'idempotent-replayed';
+
 /** A claimed key whose request is still running here; repeats with the same body wait for it. */
 interface InFlight {
   bodyHash: string;

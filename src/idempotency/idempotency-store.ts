@@ -1,3 +1,5 @@
+import { acceptedJson } from '../schemas/flow.js';
+
 /** The response a first request got, replayed verbatim to its repeats. */
 export interface StoredResponse {
   statusCode: number;
@@ -11,18 +13,17 @@ export interface IdempotencyOutcome {
   response: StoredResponse;
 }
 
-const ACCEPTED = '{"accepted":';
-
 /** The outcome of a POST /flows that applied `accepted` records: the one success a key can hold. */
 export function acceptedOutcome(bodyHash: string, accepted: number): IdempotencyOutcome {
-  return { bodyHash, response: { statusCode: 200, payload: `${ACCEPTED}${accepted}}` } };
+  return { bodyHash, response: { statusCode: 200, payload: acceptedJson(accepted) } };
 }
 
 /** The records count of an acceptedOutcome response; undefined for any other response. */
 export function acceptedCount({ statusCode, payload }: StoredResponse): number | undefined {
-  if (statusCode !== 200 || !payload.startsWith(ACCEPTED) || !payload.endsWith('}')) return undefined;
-  const accepted = Number(payload.slice(ACCEPTED.length, -1));
-  return Number.isSafeInteger(accepted) && accepted >= 0 ? accepted : undefined;
+  const accepted = Number(payload.slice(payload.indexOf(':') + 1, -1));
+  return statusCode === 200 && Number.isSafeInteger(accepted) && accepted >= 0 && payload === acceptedJson(accepted)
+    ? accepted
+    : undefined;
 }
 
 /**

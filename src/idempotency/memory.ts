@@ -30,8 +30,4 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const now = Date.now();
     if (ticket.expiresAt > now) this.#table.set(ticket.key, outcome.bodyHash, accepted, ticket.expiresAt, now);
   }
-
-  get size(): number {
-    return this.#table.size;
-  }
 }

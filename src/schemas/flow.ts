@@ -58,6 +58,9 @@ export const Accepted = Type.Object(
   { description: 'the whole batch was applied', examples: [{ accepted: 2 }] },
 );
 
+/** The body of a POST /flows that applied `accepted` records, as the route sends it (Accepted). */
+export const acceptedJson = (accepted: number): string => `{"accepted":${accepted}}`;
+
 export const ErrorBody = Type.Object(
   {
     statusCode: Type.Integer(),

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { JSON_TYPE } from '../../http/json-answer.js';
 import { bodyHash } from '../../idempotency/body-hash.js';
-import { type Claim, IdempotencyGate } from '../../idempotency/gate.js';
+import { type Claim, IdempotencyGate, REPLAYED_HEADER } from '../../idempotency/gate.js';
 import type { IdempotencyStore, IdempotencyTicket, StoredResponse } from '../../idempotency/idempotency-store.js';
 
 declare module 'fastify' {
@@ -67,8 +68,8 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     metrics.idempotentReplays.inc();
     reply
       .code(response.statusCode)
-      .header('content-type', 'application/json; charset=utf-8')
-      .header('idempotent-replayed', 'true')
+      .header('content-type', JSON_TYPE)
+      .header(REPLAYED_HEADER, 'true')
       .send(response.payload);
   }
 };

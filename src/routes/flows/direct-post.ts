@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { answerBeforeFastify } from '../../http/answer-before-fastify.js';
 import { answerError } from '../../http/error-handler.js';
+import { JSON_TYPE } from '../../http/json-answer.js';
 import { bodyHash } from '../../idempotency/body-hash.js';
-import type { Claim } from '../../idempotency/gate.js';
+import { type Claim, REPLAYED_HEADER } from '../../idempotency/gate.js';
 import type { IdempotencyTicket, StoredResponse } from '../../idempotency/idempotency-store.js';
 
 /** Bigger batches spend their time in the store, not in Fastify: they take the usual way. */
 export const DIRECT_MAX_BYTES = 64 * 1024;
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 export interface DirectPostOptions {
   bodyLimit: number;
@@ -122,7 +122,7 @@ function send(response: ServerResponse, answer: Answer): void {
   } else {
     response.writeHead(answer.statusCode, {
       'content-type': JSON_TYPE,
-      'idempotent-replayed': 'true',
+      [REPLAYED_HEADER]: 'true',
       'content-length': Buffer.byteLength(answer.payload),
     });
     response.end(answer.payload);

@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ValidationError } from '../../errors.js';
-import { sendJsonAnswer } from '../../http/json-answer.js';
+import { JSON_TYPE, sendJsonAnswer } from '../../http/json-answer.js';
 import { validatorCompiler } from '../../http/validation.js';
 import type { IdempotencyTicket } from '../../idempotency/idempotency-store.js';
-import { Accepted, FlowsQuery, FlowTotal, flowBatch } from '../../schemas/flow.js';
+import { Accepted, acceptedJson, FlowsQuery, FlowTotal, flowBatch } from '../../schemas/flow.js';
 import type { FlowStore } from '../../store/flow-store.js';
 import { postFlowsDirectly } from './direct-post.js';
 import { getFlowsErrors, postFlowsErrors } from './documented-errors.js';
@@ -27,8 +27,6 @@ export interface FlowRoutesOptions {
  * body's 'end' event cost about 15% more CPU a request (A/B in bench/RESULTS.md). GET sends bytes or a
  * stream through sendJsonAnswer, which compresses them when asked.
  */
-const JSON_TYPE = 'application/json; charset=utf-8';
-
 /** The body schema stays on the route for the API documentation; the handler validates it once itself. */
 const bodyValidatedByHandler = () => () => true;
 
@@ -48,7 +46,7 @@ const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (
     metrics.storeWriteDuration.observe((performance.now() - started) / 1000);
     metrics.recordsIngested.inc(accepted);
     metrics.batchesIngested.inc();
-    return `{"accepted":${accepted}}`;
+    return acceptedJson(accepted);
   };
   /** Applies a batch: its JSON answer, at once unless the store waits (for the disk, or the database). */
   const applyBatch = (body: Buffer, idempotency: IdempotencyTicket | undefined): string | Promise<string> => {
