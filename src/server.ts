@@ -1,3 +1,4 @@
+import './warm-next-tick.js';
 import { fileURLToPath } from 'node:url';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
