@@ -100,8 +100,8 @@ export class KeyTable {
   }
 
   /**
-   * 128 bits of SHA-256: two different keys never meet, even keys chosen to. Read from a 'binary' (latin1) string
-   * (one character a byte): a Buffer of the digest cost four times as much, most of it allocating its memory.
+   * 128 bits of SHA-256: two different keys never meet, even keys chosen to. Read from a 'binary' (latin1)
+   * string, one character a byte: a Buffer of the digest cost four times as much, mostly allocating it.
    */
   #digestOf(key: string): Int32Array {
     if (key === this.#lastKey) return this.#digest;

@@ -16,7 +16,10 @@ export interface DirectPostOptions {
   applyBatch(body: Buffer, ticket: IdempotencyTicket | undefined): string | Promise<string>;
 }
 
-/** Answers are sent from its reactions: queueMicrotask costs twice as much, an AsyncResource a callback. */
+/**
+ * Each answer is sent from a reaction to this promise: queueMicrotask, which wraps every callback in an
+ * AsyncResource, cost twice as much.
+ */
 const SETTLED = Promise.resolve();
 
 /** A new batch's JSON answer (200), or the stored response a repeated Idempotency-Key gets. */
