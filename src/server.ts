@@ -1,3 +1,4 @@
+// Must stay the first import (see warm-next-tick.ts).
 import './warm-next-tick.js';
 import { fileURLToPath } from 'node:url';
 import closeWithGrace from 'close-with-grace';
