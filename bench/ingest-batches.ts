@@ -29,11 +29,6 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
 }
 
 /**
- * Measures the service and a floor in turns (service, floor, service, floor...) and keeps each one's
- * best run, so a neighbour's burst of CPU on this shared machine does not decide the ratio.
- * `serviceEnv` configures the service (e.g. API keys); the floor is always the same script.
- */
-/**
  * A pause before each turn, so that the work a server does after its load stops (garbage collection)
  * does not land on the next turn. In a fixed order without one, the same build measured up to a third
  * slower in one position than in the other; that work is one cause that fits, an idle server's heap
@@ -41,6 +36,11 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
  */
 const SETTLE_MS = 2000;
 
+/**
+ * Measures the service and a floor in turns (service, floor, service, floor...) and keeps each one's
+ * best run, so a neighbour's burst of CPU on this shared machine does not decide the ratio.
+ * `serviceEnv` configures the service (e.g. API keys); the floor is always the same script.
+ */
 export async function alternate(
   rounds: number,
   floorScript: string,

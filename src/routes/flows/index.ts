@@ -20,6 +20,9 @@ export interface FlowRoutesOptions {
   directPosts: boolean;
 }
 
+/** The body schema stays on the route for the API documentation; the handler validates it once itself. */
+const bodyValidatedByHandler = () => () => true;
+
 /**
  * POST returns the JSON it wrote itself: under a JSON content type Fastify sends it as it is (hence
  * `as never`: the type provider expects the object form). It returns it rather than call `reply.send`:
@@ -27,9 +30,6 @@ export interface FlowRoutesOptions {
  * body's 'end' event cost about 15% more CPU a request (A/B in bench/RESULTS.md). GET sends bytes or a
  * stream through sendJsonAnswer, which compresses them when asked.
  */
-/** The body schema stays on the route for the API documentation; the handler validates it once itself. */
-const bodyValidatedByHandler = () => () => true;
-
 const flowRoutes: FastifyPluginAsyncTypebox<FlowRoutesOptions> = async (
   app,
   { store, maxBatchRecords, directPosts },

@@ -1,5 +1,5 @@
-import { grown } from '../../grown.js';
 import type { FlowRecord } from '../../schemas/flow.js';
+import { grown } from './grown.js';
 import type { Interner } from './interner.js';
 
 /**

@@ -1,5 +1,5 @@
-import { grown } from '../../grown.js';
 import { addExact, type ExactInteger, ExactSum, exact } from '../../queries/exact-integer.js';
+import { grown } from './grown.js';
 import { EMPTY, rebuildSlots } from './linear-probing.js';
 
 /** Int32s per group key: src, dest, vpc name ids, hour. */

@@ -1,5 +1,5 @@
-import { grown } from '../../../grown.js';
 import type { ColumnarBatch } from '../columnar-batch.js';
+import { grown } from '../grown.js';
 
 /**
  * The distinct names of one batch, numbered in order of first use, and the batch's src, dest and vpc

@@ -1,4 +1,4 @@
-import { grown } from '../../../grown.js';
+import { grown } from '../grown.js';
 import type { HourTable } from '../hour-table.js';
 import type { DroppedHour, FlowIdRecorder } from '../hours.js';
 import type { Interner } from '../interner.js';
