@@ -14,14 +14,17 @@ interface InFlight {
   waiters: (() => void)[] | undefined;
 }
 
-/** What a request with an Idempotency-Key gets: a ticket to run with, or the response to replay. */
-export type Claim = IdempotencyTicket | { replay: StoredResponse };
+/** The stored response a repeat of a completed request gets, instead of running it again. */
+export class Replay {
+  constructor(readonly response: StoredResponse) {}
+}
 
 /**
  * Idempotency-Key for one instance, whatever answers the request (the plugin, or the direct POST). A
  * repeat of a completed request gets the stored response; a repeat of one still running here waits
- * for it. With an in-memory store a new key costs no promise: claiming and recording run synchronously,
- * and only a store that answers with a promise (PostgreSQL) or a repeat that must wait takes a turn.
+ * for it. A request is "running here" only while it waits for a promise (its work's, or the store's):
+ * with the in-memory store a new key is looked up, applied and recorded in one synchronous run, where
+ * no other request can come in between, so it costs no promise and no entry in the in-flight map.
  */
 export class IdempotencyGate {
   readonly #inFlight = new Map<string, InFlight>();
@@ -37,73 +40,95 @@ export class IdempotencyGate {
     return `${keyId ?? '-'}:${header}`;
   }
 
-  /** Claims `key` for a request whose body hashes to `bodyHash`; a different body is a mismatch. */
-  claim(key: string, bodyHash: string): Claim | Promise<Claim> {
-    const running = this.#inFlight.get(key);
+  /**
+   * Runs `work` under `key` for a request whose body hashes to `bodyHash`, unless the key's stored
+   * response replays it (a different body is a mismatch). Its response (`responseOf` its result;
+   * undefined: not one to replay) is stored before the result is handed back, so that a repeat arriving
+   * after the answer finds it. Success or failure, the key is then released: waiters find the stored
+   * response, or run the request themselves.
+   */
+  serve<T>(
+    key: string,
+    bodyHash: string,
+    work: (ticket: IdempotencyTicket) => T | Promise<T>,
+    responseOf: (result: T) => StoredResponse | undefined,
+  ): T | Replay | Promise<T | Replay> {
+    const running = this.#inFlight.size === 0 ? undefined : this.#inFlight.get(key);
     if (running) {
       if (running.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
       const over = new Promise<void>((resolve) => {
         running.waiters ??= [];
         running.waiters.push(resolve);
       });
-      return over.then(() => this.claim(key, bodyHash));
+      return over.then(() => this.serve(key, bodyHash, work, responseOf));
     }
-    const outcome = this.store.get(key);
-    if (!(outcome instanceof Promise)) return this.#settle(key, bodyHash, outcome);
-    return outcome.then((found) =>
-      // Another repeat may have claimed the key while `get` was awaited.
-      !found && this.#inFlight.has(key) ? this.claim(key, bodyHash) : this.#settle(key, bodyHash, found),
+    const found = this.store.get(key);
+    if (!(found instanceof Promise)) return this.#start(key, bodyHash, found, work, responseOf);
+    return found.then((outcome) =>
+      // Another repeat may have started while `get` was awaited.
+      !outcome && this.#inFlight.has(key)
+        ? this.serve(key, bodyHash, work, responseOf)
+        : this.#start(key, bodyHash, outcome, work, responseOf),
     );
   }
 
-  /**
-   * Runs the request holding `ticket`. Its response (`responseOf` its result; undefined: not one to
-   * replay) is stored before the result is handed back, so that a repeat arriving after the answer
-   * finds it. Success or failure, the key is then released: waiters find the stored response, or run
-   * the request themselves.
-   */
-  run<T>(
-    ticket: IdempotencyTicket,
-    work: () => T | Promise<T>,
+  #start<T>(
+    key: string,
+    bodyHash: string,
+    found: IdempotencyOutcome | undefined,
+    work: (ticket: IdempotencyTicket) => T | Promise<T>,
     responseOf: (result: T) => StoredResponse | undefined,
-  ): T | Promise<T> {
-    const fail = (err: unknown): never => {
-      this.#release(ticket);
-      throw err;
-    };
-    const record = (result: T): T | Promise<T> => {
-      let recording: void | Promise<void>;
-      try {
-        const response = responseOf(result);
-        recording = response && this.store.put(ticket, { bodyHash: ticket.bodyHash, response });
-      } catch (err) {
-        return fail(err);
-      }
-      if (!(recording instanceof Promise)) {
-        this.#release(ticket);
-        return result;
-      }
-      return recording.then(() => {
-        this.#release(ticket);
-        return result;
-      }, fail);
-    };
-    let result: T | Promise<T>;
-    try {
-      result = work();
-    } catch (err) {
-      return fail(err);
+  ): T | Replay | Promise<T> {
+    if (found) {
+      if (found.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
+      return new Replay(found.response);
     }
-    return result instanceof Promise ? result.then(record, fail) : record(result);
+    const ticket: IdempotencyTicket = { key, bodyHash, expiresAt: Date.now() + this.ttlMs };
+    // Thrown synchronously: nothing is held, nothing to release.
+    const result = work(ticket);
+    if (!(result instanceof Promise)) return this.#record(ticket, result, responseOf, false);
+    this.#hold(ticket);
+    return result.then(
+      (done) => this.#record(ticket, done, responseOf, true),
+      (err: unknown) => this.#fail(ticket, err),
+    );
   }
 
-  #settle(key: string, bodyHash: string, outcome: IdempotencyOutcome | undefined): Claim {
-    if (outcome) {
-      if (outcome.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
-      return { replay: outcome.response };
+  #record<T>(
+    ticket: IdempotencyTicket,
+    result: T,
+    responseOf: (result: T) => StoredResponse | undefined,
+    held: boolean,
+  ): T | Promise<T> {
+    let recording: void | Promise<void>;
+    try {
+      const response = responseOf(result);
+      recording = response && this.store.put(ticket, { bodyHash: ticket.bodyHash, response });
+    } catch (err) {
+      if (held) this.#release(ticket);
+      throw err;
     }
-    this.#inFlight.set(key, { bodyHash, waiters: undefined });
-    return { key, bodyHash, expiresAt: Date.now() + this.ttlMs };
+    if (!(recording instanceof Promise)) {
+      if (held) this.#release(ticket);
+      return result;
+    }
+    if (!held) this.#hold(ticket);
+    return recording.then(
+      () => {
+        this.#release(ticket);
+        return result;
+      },
+      (err: unknown) => this.#fail(ticket, err),
+    );
+  }
+
+  #fail(ticket: IdempotencyTicket, err: unknown): never {
+    this.#release(ticket);
+    throw err;
+  }
+
+  #hold(ticket: IdempotencyTicket): void {
+    this.#inFlight.set(ticket.key, { bodyHash: ticket.bodyHash, waiters: undefined });
   }
 
   #release(ticket: IdempotencyTicket): void {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { JSON_TYPE } from '../../http/json-answer.js';
 import { bodyHash } from '../../idempotency/body-hash.js';
-import { type Claim, IdempotencyGate, REPLAYED_HEADER } from '../../idempotency/gate.js';
+import { IdempotencyGate, REPLAYED_HEADER, Replay } from '../../idempotency/gate.js';
 import type { IdempotencyStore, IdempotencyTicket, StoredResponse } from '../../idempotency/idempotency-store.js';
 
 declare module 'fastify' {
@@ -47,22 +47,25 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
     route.handler = function idempotentHandler(request, reply) {
       const header = request.headers['idempotency-key'];
       if (header === undefined) return handler.call(this, request, reply);
-      const claim = gate.claim(gate.keyOf(header, request.apiKeyId), bodyHash(request.body));
-      const proceed = (claimed: Claim) => {
-        // Answered already: nothing for Fastify to send.
-        if ('replay' in claimed) return void replay(request, reply, claimed.replay);
-        request.idempotency = claimed;
-        return gate.run(
-          claimed,
-          () => handler.call(this, request, reply),
-          (payload) => responseOf(reply, payload),
-        );
-      };
-      return claim instanceof Promise ? claim.then(proceed) : proceed(claim);
+      const served = gate.serve(
+        gate.keyOf(header, request.apiKeyId),
+        bodyHash(request.body),
+        (ticket) => {
+          request.idempotency = ticket;
+          return handler.call(this, request, reply);
+        },
+        (payload) => responseOf(reply, payload),
+      );
+      return served instanceof Promise
+        ? served.then((done) => replayed(request, reply, done))
+        : replayed(request, reply, served);
     };
   });
 
-  function replay(request: FastifyRequest, reply: FastifyReply, response: StoredResponse): void {
+  /** A replay is answered here: nothing for Fastify to send. */
+  function replayed(request: FastifyRequest, reply: FastifyReply, served: unknown): unknown {
+    if (!(served instanceof Replay)) return served;
+    const { response } = served;
     // The handler, which labels its request for the latency metric, does not run for a replay.
     app.labelRequest(request);
     metrics.idempotentReplays.inc();

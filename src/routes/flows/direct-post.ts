@@ -4,7 +4,7 @@ import { answerBeforeFastify } from '../../http/answer-before-fastify.js';
 import { answerError } from '../../http/error-handler.js';
 import { JSON_TYPE } from '../../http/json-answer.js';
 import { bodyHash } from '../../idempotency/body-hash.js';
-import { type Claim, REPLAYED_HEADER } from '../../idempotency/gate.js';
+import { REPLAYED_HEADER, Replay } from '../../idempotency/gate.js';
 import type { IdempotencyTicket, StoredResponse } from '../../idempotency/idempotency-store.js';
 
 /** Bigger batches spend their time in the store, not in Fastify: they take the usual way. */
@@ -83,20 +83,19 @@ export function postFlowsDirectly(app: FastifyInstance, { bodyLimit, applyBatch 
   const answerBatch = (request: IncomingMessage, body: Buffer, keyId: string | null): Answer | Promise<Answer> => {
     const header = request.headers['idempotency-key'];
     if (header === undefined) return applyBatch(body, undefined);
-    const claim = gate.claim(gate.keyOf(header, keyId), bodyHash(body));
-    return claim instanceof Promise ? claim.then((claimed) => run(body, claimed)) : run(body, claim);
+    const served = gate.serve(
+      gate.keyOf(header, keyId),
+      bodyHash(body),
+      (ticket) => applyBatch(body, ticket),
+      (payload) => ({ statusCode: 200, payload }),
+    );
+    return served instanceof Promise ? served.then(replayed) : replayed(served);
   };
 
-  const run = (body: Buffer, claim: Claim): Answer | Promise<Answer> => {
-    if (!('replay' in claim)) {
-      return gate.run(
-        claim,
-        () => applyBatch(body, claim),
-        (payload) => ({ statusCode: 200, payload }),
-      );
-    }
+  const replayed = (served: string | Replay): Answer => {
+    if (!(served instanceof Replay)) return served;
     metrics.idempotentReplays.inc();
-    return claim.replay;
+    return served.response;
   };
 
   const fail = (request: IncomingMessage, response: ServerResponse, thrown: unknown): void => {

@@ -1,0 +1,104 @@
+import { describe, expect, test } from 'vitest';
+import { IdempotencyMismatchError } from '../../src/errors.js';
+import { IdempotencyGate, Replay } from '../../src/idempotency/gate.js';
+import type { IdempotencyStore, IdempotencyTicket } from '../../src/idempotency/idempotency-store.js';
+import { MemoryIdempotencyStore } from '../../src/idempotency/memory.js';
+
+const DAY_MS = 86_400_000;
+const responseOf = (payload: string) => ({ statusCode: 200, payload });
+/** Body hashes are SHA-256 hex, as bodyHash gives them. */
+const H1 = '1'.repeat(64);
+const H2 = '2'.repeat(64);
+
+/** The in-memory store behind promises, as a database's store answers. */
+function answeringLater(store: IdempotencyStore): IdempotencyStore {
+  return {
+    get: async (key) => store.get(key),
+    put: async (ticket, outcome) => store.put(ticket, outcome),
+  };
+}
+
+describe('IdempotencyGate', () => {
+  test('with the in-memory store a new key is applied and recorded synchronously; a repeat is replayed', () => {
+    const gate = new IdempotencyGate(new MemoryIdempotencyStore(10), DAY_MS);
+    const tickets: IdempotencyTicket[] = [];
+    const work = (ticket: IdempotencyTicket) => {
+      tickets.push(ticket);
+      return '{"accepted":2}';
+    };
+    expect(gate.serve('-:a', H1, work, responseOf)).toBe('{"accepted":2}');
+    expect(tickets).toEqual([{ key: '-:a', bodyHash: H1, expiresAt: expect.any(Number) }]);
+    const repeat = gate.serve('-:a', H1, work, responseOf);
+    expect(repeat).toEqual(new Replay({ statusCode: 200, payload: '{"accepted":2}' }));
+    expect(tickets).toHaveLength(1);
+    expect(() => gate.serve('-:a', H2, work, responseOf)).toThrow(IdempotencyMismatchError);
+  });
+
+  test('work that throws keeps nothing: the retry runs', () => {
+    const gate = new IdempotencyGate(new MemoryIdempotencyStore(10), DAY_MS);
+    expect(() =>
+      gate.serve(
+        '-:a',
+        H1,
+        () => {
+          throw new Error('refused');
+        },
+        responseOf,
+      ),
+    ).toThrow('refused');
+    expect(gate.serve('-:a', H1, () => '{"accepted":1}', responseOf)).toBe('{"accepted":1}');
+  });
+
+  test('a repeat of a request still running waits for it and gets its response; another body is a mismatch', async () => {
+    const gate = new IdempotencyGate(new MemoryIdempotencyStore(10), DAY_MS);
+    let finish!: () => void;
+    let runs = 0;
+    const slow = () => {
+      runs++;
+      return new Promise<string>((resolve) => {
+        finish = () => resolve('{"accepted":3}');
+      });
+    };
+    const first = gate.serve('-:a', H1, slow, responseOf);
+    const repeat = gate.serve('-:a', H1, slow, responseOf);
+    expect(() => gate.serve('-:a', H2, slow, responseOf)).toThrow(IdempotencyMismatchError);
+    finish();
+    expect(await first).toBe('{"accepted":3}');
+    expect(await repeat).toEqual(new Replay({ statusCode: 200, payload: '{"accepted":3}' }));
+    expect(runs).toBe(1);
+  });
+
+  test('a repeat waiting on a request that fails runs the request itself', async () => {
+    const gate = new IdempotencyGate(new MemoryIdempotencyStore(10), DAY_MS);
+    let fail!: () => void;
+    const first = gate.serve(
+      '-:a',
+      H1,
+      () =>
+        new Promise<string>((_, reject) => {
+          fail = () => reject(new Error('store down'));
+        }),
+      responseOf,
+    );
+    const repeat = gate.serve('-:a', H1, async () => '{"accepted":1}', responseOf);
+    fail();
+    await expect(first).rejects.toThrow('store down');
+    expect(await repeat).toBe('{"accepted":1}');
+  });
+
+  test('with a store that answers later, two requests with one key apply it once', async () => {
+    const gate = new IdempotencyGate(answeringLater(new MemoryIdempotencyStore(10)), DAY_MS);
+    let runs = 0;
+    const work = async () => {
+      runs++;
+      return '{"accepted":1}';
+    };
+    const [first, second] = await Promise.all([
+      gate.serve('-:a', H1, work, responseOf),
+      gate.serve('-:a', H1, work, responseOf),
+    ]);
+    expect(runs).toBe(1);
+    expect([first, second]).toContainEqual('{"accepted":1}');
+    expect([first, second]).toContainEqual(new Replay({ statusCode: 200, payload: '{"accepted":1}' }));
+  });
+});
