@@ -13,6 +13,9 @@ describe('bodyHash', () => {
     const compact = Buffer.from(JSON.stringify(records));
     expect(withoutJsonWhitespace(compact)).toBe(compact);
     expect(bodyHash(compact)).toBe(sha256(JSON.stringify(records)));
+    // No byte at or below a space at all: told before the full pass.
+    const noSpace = Buffer.from('[{"src_app":"a","bytes_tx":1}]');
+    expect(withoutJsonWhitespace(noSpace)).toBe(noSpace);
   });
 
   test('spacing and line breaks between tokens do not change the hash', () => {
