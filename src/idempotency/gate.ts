@@ -7,7 +7,7 @@ const VALID_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 /** Marks the answer a repeat gets from the stored response. */
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
-/** A claimed key whose request is still running here; repeats with the same body wait for it. */
+/** A key whose request waits for a promise here; repeats with the same body wait for it. */
 interface InFlight {
   bodyHash: string;
   /** Created only when a repeat arrives while the first is running: most keys are never repeated. */

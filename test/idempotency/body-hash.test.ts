@@ -16,6 +16,11 @@ describe('bodyHash', () => {
     // No byte at or below a space at all: told before the full pass.
     const noSpace = Buffer.from('[{"src_app":"a","bytes_tx":1}]');
     expect(withoutJsonWhitespace(noSpace)).toBe(noSpace);
+    const empty = Buffer.alloc(0);
+    expect(withoutJsonWhitespace(empty)).toBe(empty);
+    // A raw control byte inside a string (not JSON, refused later) is kept like any string byte.
+    const control = Buffer.from('["a\u0001b", 1]');
+    expect(withoutJsonWhitespace(control).toString()).toBe('["a\u0001b",1]');
   });
 
   test('spacing and line breaks between tokens do not change the hash', () => {

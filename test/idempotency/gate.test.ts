@@ -86,6 +86,63 @@ describe('IdempotencyGate', () => {
     expect(await repeat).toBe('{"accepted":1}');
   });
 
+  test('work done at once but recorded later: a repeat meanwhile waits for the record, and gets it', async () => {
+    const held = new MemoryIdempotencyStore(10);
+    let recorded!: () => void;
+    const recordingLater: IdempotencyStore = {
+      get: (key) => held.get(key),
+      put: (ticket, outcome) =>
+        new Promise<void>((resolve) => {
+          recorded = () => resolve(held.put(ticket, outcome));
+        }),
+    };
+    const gate = new IdempotencyGate(recordingLater, DAY_MS);
+    let runs = 0;
+    const work = () => {
+      runs++;
+      return '{"accepted":4}';
+    };
+    const first = gate.serve('-:a', H1, work, responseOf);
+    const repeat = gate.serve('-:a', H1, work, responseOf);
+    expect(first).toBeInstanceOf(Promise);
+    recorded();
+    expect(await first).toBe('{"accepted":4}');
+    expect(await repeat).toEqual(new Replay({ statusCode: 200, payload: '{"accepted":4}' }));
+    expect(runs).toBe(1);
+  });
+
+  test('a record that fails, or a response that cannot be read, releases the key: each waiter runs in turn', async () => {
+    let recordsToFail = 1;
+    const held = new MemoryIdempotencyStore(10);
+    const flaky: IdempotencyStore = {
+      get: (key) => held.get(key),
+      put: async (ticket, outcome) => {
+        if (recordsToFail-- > 0) throw new Error('disk full');
+        held.put(ticket, outcome);
+      },
+    };
+    const gate = new IdempotencyGate(flaky, DAY_MS);
+    let runs = 0;
+    const work = async () => {
+      runs++;
+      return '{"accepted":1}';
+    };
+    const unreadable = () => {
+      throw new Error('no response to keep');
+    };
+    const first = gate.serve('-:a', H1, work, responseOf);
+    const second = gate.serve('-:a', H1, work, unreadable);
+    const third = gate.serve('-:a', H1, work, responseOf);
+    await expect(first).rejects.toThrow('disk full');
+    await expect(second).rejects.toThrow('no response to keep');
+    expect(await third).toBe('{"accepted":1}');
+    expect(runs).toBe(3);
+    // Nothing is left held: a later request with the key is replayed at once.
+    expect(gate.serve('-:a', H1, work, responseOf)).toEqual(new Replay({ statusCode: 200, payload: '{"accepted":1}' }));
+  });
+
+  // Both lookups answer in the same turn here. A database read that misses a first request's commit is
+  // refused by the database store itself (a unique key: IdempotencyInFlightError, 409), not by the gate.
   test('with a store that answers later, two requests with one key apply it once', async () => {
     const gate = new IdempotencyGate(answeringLater(new MemoryIdempotencyStore(10)), DAY_MS);
     let runs = 0;

@@ -18,7 +18,7 @@ declare module 'fastify' {
     idempotency: IdempotencyTicket | undefined;
   }
   interface FastifyInstance {
-    /** The instance's Idempotency-Key claims, for a route answered outside Fastify (direct-post.ts). */
+    /** The instance's Idempotency-Key gate, for a route answered outside Fastify (direct-post.ts). */
     idempotencyGate: IdempotencyGate;
   }
 }
@@ -63,7 +63,7 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
   });
 
   /** A replay is answered here: nothing for Fastify to send. */
-  function replayed(request: FastifyRequest, reply: FastifyReply, served: unknown): unknown {
+  function replayed<T>(request: FastifyRequest, reply: FastifyReply, served: T | Replay): T | undefined {
     if (!(served instanceof Replay)) return served;
     const { response } = served;
     // The handler, which labels its request for the latency metric, does not run for a replay.

@@ -31,7 +31,7 @@ type Answer = string | StoredResponse;
  * head alone: `Content-Type: application/json`, a Content-Length up to DIRECT_MAX_BYTES and BODY_LIMIT,
  * no transfer or content encoding, no `Expect`, not under load shedding, and (with authentication on)
  * a key with the ingest scope. Anything else, every refusal the head alone decides included, goes to the
- * route as usual. The rest is the route's own: the same batch code, Idempotency-Key claims
+ * route as usual. The rest is the route's own: the same batch code, Idempotency-Key handling
  * (IdempotencyGate), error answers (answerError), latency series and rejection counter.
  */
 export function postFlowsDirectly(app: FastifyInstance, { bodyLimit, applyBatch }: DirectPostOptions): void {
