@@ -41,6 +41,20 @@ describe('KeyTable', () => {
     expect(table.get('key-b', 0)).toBeUndefined();
   });
 
+  it('records a key under its own digest whatever was looked up last', () => {
+    const table = new KeyTable(10);
+    // Another key looked up between a key's lookup and its record (a store that waited in between).
+    expect(table.get('key-1', 0)).toBeUndefined();
+    expect(table.get('key-2', 0)).toBeUndefined();
+    table.set('key-1', hashOf(1), 1, FAR, 0);
+    expect(table.get('key-1', 0)?.accepted).toBe(1);
+    expect(table.get('key-2', 0)).toBeUndefined();
+    // The same text as another string object (built, not a literal) is the same key.
+    table.set(['key', '2'].join('-'), hashOf(2), 2, FAR, 0);
+    expect(table.get('key-2', 0)?.accepted).toBe(2);
+    expect(table.size).toBe(2);
+  });
+
   it('past its capacity forgets the oldest key first; a repeat does not renew a key', () => {
     const table = new KeyTable(3);
     for (const key of ['a', 'b', 'c']) table.set(key, hashOf(1), 1, FAR, 0);
