@@ -37,8 +37,9 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
 const SETTLE_MS = 2000;
 
 /**
- * Measures the service and a floor in turns (service, floor, service, floor...) and keeps each one's
- * best run, so a neighbour's burst of CPU on this shared machine does not decide the ratio.
+ * Measures the service and a floor in turns, the order swapped every round (service, floor, floor,
+ * service...) so that neither always goes first, and keeps each one's best run, so a neighbour's burst
+ * of CPU on this shared machine does not decide the ratio.
  * `serviceEnv` configures the service (e.g. API keys); the floor is always the same script.
  */
 export async function alternate(
@@ -52,10 +53,11 @@ export async function alternate(
   try {
     const best: Alternated = { service: 0, floor: 0, serviceCpuUs: undefined, floorCpuUs: undefined };
     for (let round = 0; round < rounds; round++) {
-      for (const [server, side] of [
+      const turns = [
         [service, 'service'],
         [floor, 'floor'],
-      ] as const) {
+      ] as const;
+      for (const [server, side] of round % 2 === 0 ? turns : [...turns].reverse()) {
         await sleep(SETTLE_MS);
         let before: number | undefined;
         const { rate, requests } = await measure(server.base, () => {
