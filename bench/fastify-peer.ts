@@ -16,8 +16,8 @@ const PEER = 'floor-fastify.ts';
 const PEER_NOTE = 'floor: plain Fastify app (its JSON parser and Ajv, a Map of totals)';
 
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
-  // Four rounds, not two: on a machine whose speed moves by a third from one turn to the next, two turns
-  // a side often gave one side no turn at full speed (RESULTS.md, (h), sixth sitting).
+  // Four rounds, not two: on a machine whose speed moves by a third from one turn to the next (RESULTS.md,
+  // (h), sixth sitting), each side's best of four is more likely to be a turn at full speed.
   const rounds = smoke ? 1 : 4;
   const bodies = randomBatches(64, 1, 10_000, 1);
   const singles = bodies.map(jsonPost);
