@@ -19,10 +19,9 @@ export function bodyHash(body: unknown): string {
 /** The bytes outside strings that are not whitespace; the body itself when there is none to take out. */
 export function withoutJsonWhitespace(body: Buffer): Buffer {
   // Most bodies have no byte at or below a space: one comparison a byte tells, before the full pass.
-  const length = body.length;
   let first = 0;
-  while (first < length && body[first] > 0x20) first++;
-  if (first === length) return body;
+  while (first < body.length && body[first] > 0x20) first++;
+  if (first === body.length) return body;
   let out: Buffer | undefined;
   let written = 0;
   let runStart = 0;

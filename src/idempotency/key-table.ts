@@ -67,7 +67,7 @@ export class KeyTable {
 
   /** The key's body hash and count, unless it is not held or has expired. */
   get(key: string, now: number): HeldKey | undefined {
-    const slot = this.#slotOf(this.#digestOf(key, false));
+    const slot = this.#slotOf(this.#digestOf(key));
     if (slot < 0 || this.#floats[slot * 8 + EXPIRES_AT] <= now) return undefined;
     const at = slot * SLOT_BYTES + BODY_HASH_AT;
     return {
@@ -82,7 +82,10 @@ export class KeyTable {
    * place stays empty until the oldest keys reach it.
    */
   set(key: string, bodyHash: string, accepted: number, expiresAt: number, now: number): void {
-    const digest = this.#digestOf(key, true);
+    // A request looks its key up, then records it: the digest `get` made for the very same key is reused.
+    // (`get` itself does not look: comparing a new key with the previous one, most often as long, costs a
+    // character-by-character comparison and a flatten of the key for nothing.)
+    const digest = key === this.#lastKey ? this.#digest : this.#digestOf(key);
     let slot = this.#slotOf(digest);
     if (slot >= 0 && this.#floats[slot * 8 + EXPIRES_AT] <= now) {
       this.#remove(slot);
@@ -102,12 +105,8 @@ export class KeyTable {
   /**
    * 128 bits of SHA-256: two different keys never meet, even keys chosen to. Read from a 'binary' (latin1)
    * string, one character a byte: a Buffer of the digest cost four times as much, mostly allocating it.
-   * `set` reuses the digest `get` made for the very same key: a request looks its key up, then records it.
-   * `get` does not look, as comparing a new key with the previous one, most often as long, costs a
-   * character-by-character comparison (and flattening the key) for nothing.
    */
-  #digestOf(key: string, reuse: boolean): Int32Array {
-    if (reuse && key === this.#lastKey) return this.#digest;
+  #digestOf(key: string): Int32Array {
     const digest = hash('sha256', key, 'binary');
     for (let i = 0, at = 0; i < KEY_WORDS; i++, at += 4) {
       this.#digest[i] =
