@@ -11,9 +11,14 @@ const BACKSLASH = 0x5c;
  * the same way: such a body gets a 400 anyway.
  */
 export function bodyHash(body: unknown): string {
-  if (body === undefined) return hash('sha256', '');
-  if (!Buffer.isBuffer(body)) return hash('sha256', JSON.stringify(body));
-  return hash('sha256', withoutJsonWhitespace(body));
+  return hash('sha256', comparedBody(body));
+}
+
+/** What a body is told apart by: its bytes without JSON's whitespace, or the JSON of a parsed body. */
+export function comparedBody(body: unknown): Buffer | string {
+  if (body === undefined) return '';
+  if (!Buffer.isBuffer(body)) return JSON.stringify(body);
+  return withoutJsonWhitespace(body);
 }
 
 /** The bytes outside strings that are not whitespace; the body itself when there is none to take out. */

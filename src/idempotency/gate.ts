@@ -1,4 +1,5 @@
 import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../errors.js';
+import { bodyHash } from './body-hash.js';
 import type { IdempotencyOutcome, IdempotencyStore, IdempotencyTicket, StoredResponse } from './idempotency-store.js';
 
 // Printable ASCII without spaces at the ends: what agents generate (UUIDs, ULIDs, hashes).
@@ -38,6 +39,11 @@ export class IdempotencyGate {
   keyOf(header: string | string[], keyId: string | null): string {
     if (typeof header !== 'string' || !VALID_KEY.test(header)) throw new IdempotencyKeyInvalidError();
     return `${keyId ?? '-'}:${header}`;
+  }
+
+  /** What tells the request's body from another, as the store keeps it (IdempotencyStore.bodyHash). */
+  bodyHashOf(body: unknown): string {
+    return this.store.bodyHash ? this.store.bodyHash(body) : bodyHash(body);
   }
 
   /**

@@ -8,7 +8,7 @@ export interface StoredResponse {
 }
 
 export interface IdempotencyOutcome {
-  /** SHA-256 (hex) of the request body as parsed and re-serialized, so a different batch is told apart. */
+  /** What tells the request's body from another (IdempotencyStore.bodyHash), so a different batch is told apart. */
   bodyHash: string;
   response: StoredResponse;
 }
@@ -55,6 +55,12 @@ export interface IdempotencyTicket {
  * test/plugins/app/idempotency-shared-store.test.ts plays this contract with the in-memory store.
  */
 export interface IdempotencyStore {
+  /**
+   * What tells a request body from another, as the store keeps it. Unset: SHA-256 hex (body-hash.ts), the
+   * same in every process, for stores whose keys outlive it or are shared. A store whose keys never leave
+   * the process may use a cheaper secret fingerprint (MemoryIdempotencyStore).
+   */
+  bodyHash?(body: unknown): string;
   /** The recorded outcome for `key`, unless none was recorded or it has expired. */
   get(key: string): IdempotencyOutcome | undefined | Promise<IdempotencyOutcome | undefined>;
   /**

@@ -1,10 +1,11 @@
-import { hash } from 'node:crypto';
+import { KeyDigest } from './key-digest.js';
 
-/** Each slot is one 64-byte cache line: key digest (16 bytes), body hash (32), count (8), expiry (8). */
+/** Each slot is one 64-byte cache line: key digest (16 bytes), body fingerprint (8), unused (8), count, expiry. */
 const SLOT_BYTES = 64;
 const KEY_WORDS = 4;
-const BODY_HASH_AT = 16;
-const BODY_HASH_BYTES = 32;
+const FINGERPRINT_WORD = 4; // in int32s, two of them
+/** A body fingerprint: four UTF-16 code units (BodyFingerprint). */
+const FINGERPRINT_UNITS = 4;
 const ACCEPTED_AT = 6; // in float64s
 const EXPIRES_AT = 7;
 const FIRST_SLOTS = 1024;
@@ -13,18 +14,18 @@ const EMPTY = 0;
 /** The count of a place left by a key reused after it expired: not in the index any more. */
 const EMPTIED = -1;
 
-/** What a key holds: its body's hash (hex) and the number of records its batch applied. */
+/** What a key holds: its body's fingerprint and the number of records its batch applied. */
 export interface HeldKey {
-  bodyHash: string;
+  fingerprint: string;
   accepted: number;
 }
 
 /**
- * Idempotency keys held off the JavaScript heap: each key as 128 bits of SHA-256 of its text, with its
- * body's SHA-256, its batch's record count and its expiry. Kept as strings and objects (lru-cache), a key
- * took about 270 bytes of heap, promoted out of the young generation; here it is no heap object, and a
- * request touches about three cache lines of the table: an index entry, its slot, and the oldest key's
- * entry (bench/RESULTS.md, (h), third sitting).
+ * Idempotency keys held off the JavaScript heap: each key as its 128-bit KeyDigest, with its body's
+ * fingerprint (64 bits, BodyFingerprint), its batch's record count and its expiry. Kept as strings and
+ * objects (lru-cache), a key took about 270 bytes of heap, promoted out of the young generation; here it
+ * is no heap object, and a request touches about three cache lines of the table: an index entry, its
+ * slot, and the oldest key's entry (bench/RESULTS.md, (h), third sitting).
  *
  * At most `capacity` keys: past that, the oldest key is forgotten first (insertion order; a repeat does
  * not renew a key). The slots start few and double up to the capacity, so memory follows the keys held:
@@ -36,7 +37,6 @@ export class KeyTable {
   #slotCount: number;
   #slots: ArrayBuffer;
   #words: Int32Array;
-  #bytes: Buffer;
   #floats: Float64Array;
   #index: Int32Array;
   #mask: number;
@@ -46,6 +46,7 @@ export class KeyTable {
   /** The key whose digest `#digest` holds. */
   #lastKey: string | undefined;
   readonly #digest = new Int32Array(KEY_WORDS);
+  readonly #keyDigest = new KeyDigest();
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
@@ -54,7 +55,6 @@ export class KeyTable {
     this.#slotCount = Math.min(capacity, FIRST_SLOTS);
     this.#slots = new ArrayBuffer(this.#slotCount * SLOT_BYTES);
     this.#words = new Int32Array(this.#slots);
-    this.#bytes = Buffer.from(this.#slots);
     this.#floats = new Float64Array(this.#slots);
     this.#index = new Int32Array(indexSize(this.#slotCount));
     this.#mask = this.#index.length / 2 - 1;
@@ -65,13 +65,14 @@ export class KeyTable {
     return this.#used;
   }
 
-  /** The key's body hash and count, unless it is not held or has expired. */
+  /** The key's body fingerprint and count, unless it is not held or has expired. */
   get(key: string, now: number): HeldKey | undefined {
     const slot = this.#slotOf(this.#digestOf(key));
     if (slot < 0 || this.#floats[slot * 8 + EXPIRES_AT] <= now) return undefined;
-    const at = slot * SLOT_BYTES + BODY_HASH_AT;
+    const low = this.#words[slot * (SLOT_BYTES / 4) + FINGERPRINT_WORD];
+    const high = this.#words[slot * (SLOT_BYTES / 4) + FINGERPRINT_WORD + 1];
     return {
-      bodyHash: this.#bytes.toString('hex', at, at + BODY_HASH_BYTES),
+      fingerprint: String.fromCharCode(low & 0xffff, low >>> 16, high & 0xffff, high >>> 16),
       accepted: this.#floats[slot * 8 + ACCEPTED_AT],
     };
   }
@@ -81,7 +82,8 @@ export class KeyTable {
    * after it expired takes a new place, the newest, so that it is not the next to be forgotten, and its old
    * place stays empty until the oldest keys reach it.
    */
-  set(key: string, bodyHash: string, accepted: number, expiresAt: number, now: number): void {
+  set(key: string, fingerprint: string, accepted: number, expiresAt: number, now: number): void {
+    if (fingerprint.length !== FINGERPRINT_UNITS) throw new RangeError('a body fingerprint is four UTF-16 code units');
     // A request looks its key up, then records it: the digest `get` made for the very same key is reused.
     // (`get` itself does not look: comparing a new key with the previous one, most often as long, costs a
     // character-by-character comparison and a flatten of the key for nothing.)
@@ -97,24 +99,15 @@ export class KeyTable {
       this.#words.set(digest, slot * (SLOT_BYTES / 4));
       this.#insert(digest[0], slot);
     }
-    this.#bytes.write(bodyHash, slot * SLOT_BYTES + BODY_HASH_AT, BODY_HASH_BYTES, 'hex');
+    const at = slot * (SLOT_BYTES / 4) + FINGERPRINT_WORD;
+    this.#words[at] = fingerprint.charCodeAt(0) | (fingerprint.charCodeAt(1) << 16);
+    this.#words[at + 1] = fingerprint.charCodeAt(2) | (fingerprint.charCodeAt(3) << 16);
     this.#floats[slot * 8 + ACCEPTED_AT] = accepted;
     this.#floats[slot * 8 + EXPIRES_AT] = expiresAt;
   }
 
-  /**
-   * 128 bits of SHA-256: two different keys never meet, even keys chosen to. Read from a 'binary' (latin1)
-   * string, one character a byte: a Buffer of the digest cost four times as much, mostly allocating it.
-   */
   #digestOf(key: string): Int32Array {
-    const digest = hash('sha256', key, 'binary');
-    for (let i = 0, at = 0; i < KEY_WORDS; i++, at += 4) {
-      this.#digest[i] =
-        digest.charCodeAt(at) |
-        (digest.charCodeAt(at + 1) << 8) |
-        (digest.charCodeAt(at + 2) << 16) |
-        (digest.charCodeAt(at + 3) << 24);
-    }
+    this.#keyDigest.digest(key, this.#digest);
     this.#lastKey = key;
     return this.#digest;
   }
@@ -178,7 +171,6 @@ export class KeyTable {
     this.#slotCount = slotCount;
     this.#slots = slots;
     this.#words = new Int32Array(slots);
-    this.#bytes = Buffer.from(slots);
     this.#floats = new Float64Array(slots);
     this.#index = new Int32Array(indexSize(slotCount));
     this.#mask = this.#index.length / 2 - 1;

@@ -1,3 +1,4 @@
+import { BodyFingerprint } from './body-fingerprint.js';
 import {
   acceptedCount,
   acceptedOutcome,
@@ -10,18 +11,24 @@ import { KeyTable } from './key-table.js';
 /**
  * Outcomes in a bounded table with a time to live (KeyTable, off the heap): memory stays bounded however
  * many keys agents send, at the price that past `maxKeys` the oldest keys are forgotten before their TTL.
- * It holds what POST /flows answers, its one success (acceptedOutcome).
+ * It holds what POST /flows answers, its one success (acceptedOutcome). Its keys never leave the process,
+ * so bodies are told apart by a BodyFingerprint rather than SHA-256.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly #table: KeyTable;
+  readonly #fingerprint = new BodyFingerprint();
 
   constructor(maxKeys: number) {
     this.#table = new KeyTable(maxKeys);
   }
 
+  bodyHash(body: unknown): string {
+    return this.#fingerprint.of(body);
+  }
+
   get(key: string): IdempotencyOutcome | undefined {
     const held = this.#table.get(key, Date.now());
-    return held && acceptedOutcome(held.bodyHash, held.accepted);
+    return held && acceptedOutcome(held.fingerprint, held.accepted);
   }
 
   put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): void {

@@ -6,9 +6,9 @@ import { MemoryIdempotencyStore } from '../../src/idempotency/memory.js';
 
 const DAY_MS = 86_400_000;
 const responseOf = (payload: string) => ({ statusCode: 200, payload });
-/** Body hashes are SHA-256 hex, as bodyHash gives them. */
-const H1 = '1'.repeat(64);
-const H2 = '2'.repeat(64);
+/** Body fingerprints as MemoryIdempotencyStore.bodyHash gives them: four UTF-16 code units. */
+const H1 = '1111';
+const H2 = '2222';
 
 /** The in-memory store behind promises, as a database's store answers. */
 function answeringLater(store: IdempotencyStore): IdempotencyStore {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { JSON_TYPE } from '../../http/json-answer.js';
-import { bodyHash } from '../../idempotency/body-hash.js';
 import { IdempotencyGate, REPLAYED_HEADER, Replay } from '../../idempotency/gate.js';
 import type { IdempotencyStore, IdempotencyTicket, StoredResponse } from '../../idempotency/idempotency-store.js';
 
@@ -49,7 +48,7 @@ const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, { store,
       if (header === undefined) return handler.call(this, request, reply);
       const served = gate.serve(
         gate.keyOf(header, request.apiKeyId),
-        bodyHash(request.body),
+        gate.bodyHashOf(request.body),
         (ticket) => {
           request.idempotency = ticket;
           return handler.call(this, request, reply);

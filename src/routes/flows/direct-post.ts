@@ -3,7 +3,6 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { answerBeforeFastify } from '../../http/answer-before-fastify.js';
 import { answerError } from '../../http/error-handler.js';
 import { JSON_TYPE } from '../../http/json-answer.js';
-import { bodyHash } from '../../idempotency/body-hash.js';
 import { REPLAYED_HEADER, Replay } from '../../idempotency/gate.js';
 import type { IdempotencyTicket, StoredResponse } from '../../idempotency/idempotency-store.js';
 
@@ -85,7 +84,7 @@ export function postFlowsDirectly(app: FastifyInstance, { bodyLimit, applyBatch 
     if (header === undefined) return applyBatch(body, undefined);
     const served = gate.serve(
       gate.keyOf(header, keyId),
-      bodyHash(body),
+      gate.bodyHashOf(body),
       (ticket) => applyBatch(body, ticket),
       (payload) => ({ statusCode: 200, payload }),
     );

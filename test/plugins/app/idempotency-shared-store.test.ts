@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { buildApp } from '../../../src/app.js';
 import { IdempotencyInFlightError } from '../../../src/errors.js';
+import { bodyHash } from '../../../src/idempotency/body-hash.js';
 import type { IdempotencyOutcome, IdempotencyStore } from '../../../src/idempotency/idempotency-store.js';
 import type { FlowRecord } from '../../../src/schemas/flow.js';
 import type { IngestOptions } from '../../../src/store/flow-store.js';
@@ -82,6 +83,8 @@ describe('Idempotency-Key with a store that records keys with its batches', () =
     const restarted = instance(store);
     expect((await restarted('k1', batch)).headers['idempotent-replayed']).toBe('true');
     expect(store.ingests).toBe(1);
+    // Shared and kept across restarts, keys hold their body's SHA-256, the same in every process.
+    expect(store.rows.get('-:k1')?.bodyHash).toBe(bodyHash(Buffer.from(JSON.stringify(batch))));
   });
 
   test('a repeat racing the first on another instance gets 409, and its retry the stored response', async () => {

@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import siphash24 from 'siphash24';
+import { comparedBody } from './body-hash.js';
+
+/**
+ * 64 bits that tell a key's body from another one, for a store whose keys never leave this process
+ * (MemoryIdempotencyStore): SipHash-2-4 (WebAssembly) of the body as bodyHash reads it, under a secret
+ * drawn for this process, as a string of four UTF-16 code units. A client that cannot see the secret
+ * cannot aim at a collision, and two bodies under one key meet by chance once in 2^64. Stores that keep
+ * keys elsewhere (PostgreSQL, the journal) keep bodyHash's SHA-256, the same in every process; in the
+ * server SHA-256 (crypto.hash) and its hex cost more than this (bench/RESULTS.md, (h), seventh sitting).
+ */
+export class BodyFingerprint {
+  readonly #secret: Uint8Array;
+  readonly #out = new Uint8Array(8);
+  readonly #units = new Uint16Array(this.#out.buffer);
+
+  constructor(secret: Uint8Array = randomBytes(16)) {
+    if (secret.length !== 16) throw new RangeError("a body fingerprint's secret is 16 bytes");
+    this.#secret = Uint8Array.from(secret);
+  }
+
+  of(body: unknown): string {
+    const compared = comparedBody(body);
+    siphash24(typeof compared === 'string' ? Buffer.from(compared) : compared, this.#secret, this.#out, true);
+    const units = this.#units;
+    return String.fromCharCode(units[0], units[1], units[2], units[3]);
+  }
+}
