@@ -1,6 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import siphash24 from 'siphash24';
 import { comparedBody } from './body-hash.js';
+
+/**
+ * siphash24 copies its input into WebAssembly memory, which only grows: bodies past this size are
+ * SHA-256 digested first, so that memory stays small and a body up to BODY_LIMIT (1 GiB at most) fits.
+ */
+const WHOLE_BODY_MAX_BYTES = 64 * 1024;
 
 /**
  * 64 bits that tell a key's body from another one, for a store whose keys never leave this process
@@ -22,7 +28,9 @@ export class BodyFingerprint {
 
   of(body: unknown): string {
     const compared = comparedBody(body);
-    siphash24(typeof compared === 'string' ? Buffer.from(compared) : compared, this.#secret, this.#out, true);
+    const bytes = typeof compared === 'string' ? Buffer.from(compared) : compared;
+    const hashed = bytes.length > WHOLE_BODY_MAX_BYTES ? hash('sha256', bytes, 'buffer') : bytes;
+    siphash24(hashed, this.#secret, this.#out, true);
     const units = this.#units;
     return String.fromCharCode(units[0], units[1], units[2], units[3]);
   }

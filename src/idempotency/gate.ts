@@ -1,5 +1,4 @@
 import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../errors.js';
-import { bodyHash } from './body-hash.js';
 import type { IdempotencyOutcome, IdempotencyStore, IdempotencyTicket, StoredResponse } from './idempotency-store.js';
 
 // Printable ASCII without spaces at the ends: what agents generate (UUIDs, ULIDs, hashes).
@@ -43,7 +42,7 @@ export class IdempotencyGate {
 
   /** What tells the request's body from another, as the store keeps it (IdempotencyStore.bodyHash). */
   bodyHashOf(body: unknown): string {
-    return this.store.bodyHash ? this.store.bodyHash(body) : bodyHash(body);
+    return this.store.bodyHash(body);
   }
 
   /**

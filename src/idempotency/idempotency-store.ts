@@ -56,11 +56,12 @@ export interface IdempotencyTicket {
  */
 export interface IdempotencyStore {
   /**
-   * What tells a request body from another, as the store keeps it. Unset: SHA-256 hex (body-hash.ts), the
-   * same in every process, for stores whose keys outlive it or are shared. A store whose keys never leave
-   * the process may use a cheaper secret fingerprint (MemoryIdempotencyStore).
+   * What tells a request body from another, as the store keeps it: SHA-256 hex (body-hash.ts), the same in
+   * every process, for stores whose keys outlive it or are shared; a store whose keys never leave the
+   * process may use a cheaper secret fingerprint (MemoryIdempotencyStore). Required, so that a store
+   * wrapping another cannot drop it and hand it hashes of another kind.
    */
-  bodyHash?(body: unknown): string;
+  bodyHash(body: unknown): string;
   /** The recorded outcome for `key`, unless none was recorded or it has expired. */
   get(key: string): IdempotencyOutcome | undefined | Promise<IdempotencyOutcome | undefined>;
   /**

@@ -1,6 +1,6 @@
 import { KeyDigest } from './key-digest.js';
 
-/** Each slot is one 64-byte cache line: key digest (16 bytes), body fingerprint (8), unused (8), count, expiry. */
+/** Each slot is one 64-byte cache line: key digest (16 bytes), body fingerprint (8), 24 unused, count, expiry. */
 const SLOT_BYTES = 64;
 const KEY_WORDS = 4;
 const FINGERPRINT_WORD = 4; // in int32s, two of them

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import siphash24 from 'siphash24';
 import { describe, expect, it } from 'vitest';
 import { BodyFingerprint } from '../../src/idempotency/body-fingerprint.js';
@@ -21,6 +22,17 @@ describe('BodyFingerprint', () => {
     expect(of(records)).toBe(of(compact));
     expect(of(Buffer.from(JSON.stringify([{ ...records[0], bytes_tx: 2 }])))).not.toBe(of(compact));
     expect(of(undefined)).toBe(of(Buffer.alloc(0)));
+  });
+
+  it('fingerprints the SHA-256 of a body past 64 KiB, so WebAssembly memory stays small', () => {
+    const secret = Uint8Array.from({ length: 16 }, (_, i) => 200 - i);
+    const big = Buffer.from(JSON.stringify(Array.from({ length: 1000 }, () => records[0])));
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    const units = new Uint16Array(siphash24(createHash('sha256').update(big).digest(), secret).buffer);
+    expect(new BodyFingerprint(secret).of(big)).toBe(String.fromCharCode(...units));
+    const changed = Buffer.from(big);
+    changed[changed.length - 3] = 0x39; // a digit of the last record's hour
+    expect(new BodyFingerprint(secret).of(changed)).not.toBe(new BodyFingerprint(secret).of(big));
   });
 
   it('draws a secret for each store, so two processes fingerprint apart', () => {

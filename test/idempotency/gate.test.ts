@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { IdempotencyMismatchError } from '../../src/errors.js';
+import { bodyHash } from '../../src/idempotency/body-hash.js';
 import { IdempotencyGate, Replay } from '../../src/idempotency/gate.js';
 import type { IdempotencyStore, IdempotencyTicket } from '../../src/idempotency/idempotency-store.js';
 import { MemoryIdempotencyStore } from '../../src/idempotency/memory.js';
@@ -13,12 +14,21 @@ const H2 = '2222';
 /** The in-memory store behind promises, as a database's store answers. */
 function answeringLater(store: IdempotencyStore): IdempotencyStore {
   return {
+    bodyHash: (body) => store.bodyHash(body),
     get: async (key) => store.get(key),
     put: async (ticket, outcome) => store.put(ticket, outcome),
   };
 }
 
 describe('IdempotencyGate', () => {
+  test('tells bodies apart as its store does', () => {
+    const body = Buffer.from('[{"src_app":"a"}]');
+    expect(new IdempotencyGate(new MemoryIdempotencyStore(10), DAY_MS).bodyHashOf(body)).toHaveLength(4);
+    const shared: IdempotencyStore = { bodyHash, get: () => undefined, put: () => undefined };
+    expect(new IdempotencyGate(shared, DAY_MS).bodyHashOf(body)).toBe(bodyHash(body));
+    expect(bodyHash(body)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   test('with the in-memory store a new key is applied and recorded synchronously; a repeat is replayed', () => {
     const gate = new IdempotencyGate(new MemoryIdempotencyStore(10), DAY_MS);
     const tickets: IdempotencyTicket[] = [];
@@ -90,6 +100,7 @@ describe('IdempotencyGate', () => {
     const held = new MemoryIdempotencyStore(10);
     let recorded!: () => void;
     const recordingLater: IdempotencyStore = {
+      bodyHash: (body) => held.bodyHash(body),
       get: (key) => held.get(key),
       put: (ticket, outcome) =>
         new Promise<void>((resolve) => {
@@ -115,6 +126,7 @@ describe('IdempotencyGate', () => {
     let recordsToFail = 1;
     const held = new MemoryIdempotencyStore(10);
     const flaky: IdempotencyStore = {
+      bodyHash: (body) => held.bodyHash(body),
       get: (key) => held.get(key),
       put: async (ticket, outcome) => {
         if (recordsToFail-- > 0) throw new Error('disk full');

@@ -21,7 +21,7 @@ class Reference {
 }
 
 describe('KeyTable', () => {
-  it('holds a key with its body hash and count until it expires', () => {
+  it('holds a key with its body fingerprint and count until it expires', () => {
     const table = new KeyTable(10);
     expect(table.get('a', 0)).toBeUndefined();
     table.set('a', fingerprintOf(1), 3, 1000, 0);

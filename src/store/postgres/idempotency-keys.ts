@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { bodyHash } from '../../idempotency/body-hash.js';
 import {
   acceptedOutcome,
   type IdempotencyOutcome,
@@ -81,6 +82,8 @@ export class PgIdempotencyStore implements IdempotencyStore {
   readonly #guard: StoreGuard;
   readonly #timer: NodeJS.Timeout;
   #purging: Promise<unknown> = Promise.resolve();
+  /** SHA-256: rows are shared by every instance. */
+  readonly bodyHash = bodyHash;
 
   constructor(pool: pg.Pool, log: Logger, guard: StoreGuard, purgeIntervalMs: number) {
     this.#pool = pool;

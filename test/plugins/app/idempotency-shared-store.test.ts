@@ -41,6 +41,7 @@ class TicketKeepingStore extends ControllableStore {
   }
 
   readonly idempotency: IdempotencyStore = {
+    bodyHash,
     get: async (key): Promise<IdempotencyOutcome | undefined> => {
       const row = this.rows.get(key);
       if (!row?.committed || row.expiresAt <= Date.now()) return undefined;
@@ -83,7 +84,8 @@ describe('Idempotency-Key with a store that records keys with its batches', () =
     const restarted = instance(store);
     expect((await restarted('k1', batch)).headers['idempotent-replayed']).toBe('true');
     expect(store.ingests).toBe(1);
-    // Shared and kept across restarts, keys hold their body's SHA-256, the same in every process.
+    // Shared and kept across restarts, keys hold their body's SHA-256 (the store's bodyHash), the same in
+    // every process.
     expect(store.rows.get('-:k1')?.bodyHash).toBe(bodyHash(Buffer.from(JSON.stringify(batch))));
   });
 

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { bodyHash } from '../../../idempotency/body-hash.js';
 import {
   acceptedOutcome,
   type IdempotencyOutcome,
@@ -23,6 +24,8 @@ export type KeyRow = [key: string, bodyHash: string, accepted: number, expiresAt
  */
 export class DurableKeys implements IdempotencyStore {
   readonly #cache: LRUCache<string, KeyEntry>;
+  /** SHA-256: keys are written to the journal and read back after a restart. */
+  readonly bodyHash = bodyHash;
 
   constructor(maxKeys: number, ttlMs: number) {
     this.#cache = new LRUCache({ max: maxKeys, ttl: ttlMs, ttlAutopurge: false });
