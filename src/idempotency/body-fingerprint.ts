@@ -7,6 +7,7 @@ import { comparedBody } from './body-hash.js';
  * SHA-256 digested first, so that memory stays small and a body up to BODY_LIMIT (1 GiB at most) fits.
  */
 const WHOLE_BODY_MAX_BYTES = 64 * 1024;
+const SECRET_BYTES = 16;
 
 /**
  * 64 bits that tell a key's body from another one, for a store whose keys never leave this process
@@ -21,8 +22,8 @@ export class BodyFingerprint {
   readonly #out = new Uint8Array(8);
   readonly #units = new Uint16Array(this.#out.buffer);
 
-  constructor(secret: Uint8Array = randomBytes(16)) {
-    if (secret.length !== 16) throw new RangeError("a body fingerprint's secret is 16 bytes");
+  constructor(secret: Uint8Array = randomBytes(SECRET_BYTES)) {
+    if (secret.length !== SECRET_BYTES) throw new RangeError(`a body fingerprint's secret is ${SECRET_BYTES} bytes`);
     this.#secret = Uint8Array.from(secret);
   }
 
