@@ -1,10 +1,10 @@
 import { hash, randomBytes } from 'node:crypto';
-import siphash24 from 'siphash24';
 import { comparedBody } from './body-hash.js';
+import { SipHash, secretWords } from './sip-hash.js';
 
 /**
- * siphash24 copies its input into WebAssembly memory, which only grows: bodies past this size are
- * SHA-256 digested first, so that memory stays small and a body up to BODY_LIMIT (1 GiB at most) fits.
+ * Bodies past this size are SHA-256 digested first, so that the WebAssembly memory they are copied
+ * into (which only grows) stays small, and a body up to BODY_LIMIT (1 GiB at most) fits.
  */
 const WHOLE_BODY_MAX_BYTES = 64 * 1024;
 const SECRET_BYTES = 16;
@@ -18,21 +18,21 @@ const SECRET_BYTES = 16;
  * server SHA-256 (crypto.hash) and its hex cost more than this (bench/RESULTS.md, (h), seventh sitting).
  */
 export class BodyFingerprint {
-  readonly #secret: Uint8Array;
-  readonly #out = new Uint8Array(8);
-  readonly #units = new Uint16Array(this.#out.buffer);
+  readonly #secret: Int32Array;
+  readonly #sipHash = new SipHash();
+  readonly #out = new Int32Array(2);
 
   constructor(secret: Uint8Array = randomBytes(SECRET_BYTES)) {
     if (secret.length !== SECRET_BYTES) throw new RangeError(`a body fingerprint's secret is ${SECRET_BYTES} bytes`);
-    this.#secret = Uint8Array.from(secret);
+    this.#secret = secretWords(secret);
   }
 
   of(body: unknown): string {
     const compared = comparedBody(body);
     const bytes = typeof compared === 'string' ? Buffer.from(compared) : compared;
-    const hashed = bytes.length > WHOLE_BODY_MAX_BYTES ? hash('sha256', bytes, 'buffer') : bytes;
-    siphash24(hashed, this.#secret, this.#out, true);
-    const units = this.#units;
-    return String.fromCharCode(units[0], units[1], units[2], units[3]);
+    const length = this.#sipHash.write(bytes.length > WHOLE_BODY_MAX_BYTES ? hash('sha256', bytes, 'buffer') : bytes);
+    const out = this.#out;
+    this.#sipHash.hash(length, this.#secret, out, 0);
+    return String.fromCharCode(out[0] & 0xffff, out[0] >>> 16, out[1] & 0xffff, out[1] >>> 16);
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import siphash24 from 'siphash24';
+import { SIP_HASH_INPUT_AT, SipHash, secretWords } from './sip-hash.js';
 
 const HALF_KEY_BYTES = 16;
 
@@ -11,41 +11,32 @@ const HALF_KEY_BYTES = 16;
  * about a tenth of a new key's requests/s more (bench/RESULTS.md, (h), seventh sitting).
  */
 export class KeyDigest {
-  readonly #first: Uint8Array;
-  readonly #second: Uint8Array;
-  #text = new Uint8Array(1024);
-  readonly #out = new Uint8Array(16);
-  readonly #outWords = new Int32Array(this.#out.buffer);
-  readonly #secondOut = this.#out.subarray(8);
+  readonly #first: Int32Array;
+  readonly #second: Int32Array;
+  readonly #sipHash = new SipHash();
 
   constructor(secret: Uint8Array = randomBytes(2 * HALF_KEY_BYTES)) {
     if (secret.length !== 2 * HALF_KEY_BYTES)
       throw new RangeError(`a key digest's secret is ${2 * HALF_KEY_BYTES} bytes`);
-    this.#first = Uint8Array.from(secret.subarray(0, HALF_KEY_BYTES));
-    this.#second = Uint8Array.from(secret.subarray(HALF_KEY_BYTES));
+    this.#first = secretWords(secret.subarray(0, HALF_KEY_BYTES));
+    this.#second = secretWords(secret.subarray(HALF_KEY_BYTES));
   }
 
   /** Writes the digest of `key` into `out` as four 32-bit words. */
   digest(key: string, out: Int32Array): void {
-    const text = this.#utf8(key);
-    siphash24(text, this.#first, this.#out, true);
-    siphash24(text, this.#second, this.#secondOut, true);
-    const words = this.#outWords;
-    out[0] = words[0];
-    out[1] = words[1];
-    out[2] = words[2];
-    out[3] = words[3];
+    const length = this.#writeUtf8(key);
+    this.#sipHash.hash(length, this.#first, out, 0);
+    this.#sipHash.hash(length, this.#second, out, 2);
   }
 
-  /** The key's UTF-8 bytes; keys are ASCII in practice (IdempotencyGate), copied a character at a time. */
-  #utf8(key: string): Uint8Array {
-    if (key.length * 3 > this.#text.length) this.#text = new Uint8Array(key.length * 3);
-    const text = this.#text;
+  /** Writes the key's UTF-8 bytes as the input; keys are ASCII in practice (IdempotencyGate), a character at a time. */
+  #writeUtf8(key: string): number {
+    const memory = this.#sipHash.inputOf(key.length * 3);
     for (let i = 0; i < key.length; i++) {
       const c = key.charCodeAt(i);
-      if (c > 0x7f) return text.subarray(0, Buffer.from(text.buffer).write(key, 'utf8'));
-      text[i] = c;
+      if (c > 0x7f) return Buffer.from(memory.buffer).write(key, SIP_HASH_INPUT_AT, 'utf8');
+      memory[SIP_HASH_INPUT_AT + i] = c;
     }
-    return text.subarray(0, key.length);
+    return key.length;
   }
 }
