@@ -65,7 +65,7 @@ export async function alternate(
         });
         const after = cpuMs(server.pid);
         const cpuUs = before === undefined || after === undefined ? undefined : ((after - before) * 1000) / requests;
-        console.error(`  round ${round + 1} of ${rounds}, ${side}: ${Math.round(rate)} requests/s`);
+        console.error(`  round ${round + 1} of ${rounds}, ${side}: ${Math.round(rate)}/s`);
         if (rate > best[side]) {
           best[side] = rate;
           best[side === 'service' ? 'serviceCpuUs' : 'floorCpuUs'] = cpuUs;
