@@ -18,7 +18,7 @@ const PEER_NOTE = 'floor: plain Fastify app (its JSON parser and Ajv, a Map of t
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
   // Six rounds: on a machine whose speed moves by a third from one turn to the next (RESULTS.md, (h), sixth
   // sitting), each side's best is the more likely a turn at full speed the more turns it gets; with four, a
-  // row of unchanged code still moved from 0.89x to 1.43x between runs (eighth sitting).
+  // row of unchanged code still moved from 0.89x to 1.43x between runs (seventh sitting).
   const rounds = smoke ? 1 : 6;
   const bodies = randomBatches(64, 1, 10_000, 1);
   const singles = bodies.map(jsonPost);

@@ -21,6 +21,7 @@ export class BodyFingerprint {
   readonly #secret: Int32Array;
   readonly #sipHash = new SipHash();
   readonly #out = new Int32Array(2);
+  readonly #units = new Uint16Array(this.#out.buffer);
 
   constructor(secret: Uint8Array = randomBytes(SECRET_BYTES)) {
     if (secret.length !== SECRET_BYTES) throw new RangeError(`a body fingerprint's secret is ${SECRET_BYTES} bytes`);
@@ -31,8 +32,8 @@ export class BodyFingerprint {
     const compared = comparedBody(body);
     const bytes = typeof compared === 'string' ? Buffer.from(compared) : compared;
     const length = this.#sipHash.write(bytes.length > WHOLE_BODY_MAX_BYTES ? hash('sha256', bytes, 'buffer') : bytes);
-    const out = this.#out;
-    this.#sipHash.hash(length, this.#secret, out, 0);
-    return String.fromCharCode(out[0] & 0xffff, out[0] >>> 16, out[1] & 0xffff, out[1] >>> 16);
+    this.#sipHash.hash(length, this.#secret, this.#out, 0);
+    const units = this.#units;
+    return String.fromCharCode(units[0], units[1], units[2], units[3]);
   }
 }

@@ -1,4 +1,4 @@
-// siphash24's WebAssembly module itself, a file of the package (pinned by package-lock.json): its function
+// siphash24's WebAssembly module itself, a file of the package (its version pinned in package.json): its function
 // wrapper copies the key and the input in and allocates a view on every call. test/idempotency/sip-hash.test.ts
 // holds this to the reference vectors and to that function.
 import instantiate from 'siphash24/siphash24.js';
@@ -52,7 +52,7 @@ export class SipHash {
   }
 }
 
-/** A 16-byte secret as the four 32-bit words SipHash.hash takes (in the platform's order, as memory holds them). */
+/** A 16-byte secret as the four 32-bit words SipHash.hash takes: its bytes viewed as words, copied as they are. */
 export function secretWords(secret: Uint8Array): Int32Array {
   return new Int32Array(Uint8Array.from(secret).buffer);
 }
