@@ -1,68 +1,87 @@
-import type { Request } from 'autocannon';
 import { loadingBatches, randomBatches } from '../testkit/workload.js';
-import { type Alternated, alternate, cpuNote } from './ingest-batches.js';
-import { loadDistinct } from './lib/distinct-load.js';
-import { jsonPost, load, post } from './lib/load.js';
+import { cpuNote } from './ingest-batches.js';
+import { jsonPost, post } from './lib/load.js';
+import { type Server, startFloor, startService } from './lib/processes.js';
 import { type BenchOptions, isMain, type Row, runMain } from './lib/report.js';
+import { type SideBySide, type SideBySideOptions, sideBySide } from './lib/side-by-side.js';
 
 /**
  * (h) The service against the plain Fastify app a user would write for the same API
- * (bench/floor-fastify.ts), requests/s in the same run: single-record POSTs with the default
- * configuration, with authentication on, with a new Idempotency-Key on every request, and GETs of a
- * small hour. The peer gets the very same requests (it ignores the extra headers).
+ * (bench/floor-fastify.ts), requests/s measured side by side (lib/side-by-side.ts): single-record POSTs
+ * with the default configuration, with authentication on, with a new Idempotency-Key on every request,
+ * and GETs of a small hour. The peer gets the very same requests (it ignores the extra headers). A last
+ * row measures the peer against a second copy of itself the same way: how far from 1.00x the method
+ * itself strays in this run.
  */
 const API_KEY = 'bench-key-0123456789abcdef0123456789';
 const PEER = 'floor-fastify.ts';
 const PEER_NOTE = 'floor: plain Fastify app (its JSON parser and Ajv, a Map of totals)';
 
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
-  // Six rounds: on a machine whose speed moves by a third from one turn to the next (RESULTS.md, (h), sixth
-  // sitting), each side's best is the more likely a turn at full speed the more turns it gets; with four, a
-  // row of unchanged code still moved from 0.89x to 1.43x between runs (seventh sitting).
-  const rounds = smoke ? 1 : 6;
-  const bodies = randomBatches(64, 1, 10_000, 1);
-  const singles = bodies.map(jsonPost);
-  const rate = (requests: Request[], seed?: string) => async (base: string, onMeasure: () => void) => {
-    if (seed !== undefined) await post(base, seed);
-    const result = await load({ url: base, connections: 32, seconds, requests, onMeasure });
-    return { rate: result.requests.mean, requests: result.requests.total };
-  };
+  // The median of seven rounds: each round is one ratio measured over the same seconds on both sides.
+  const rounds = smoke ? 1 : 7;
+  const singles = randomBatches(64, 1, 10_000, 1).map(jsonPost);
+  const peer = () => startFloor(PEER);
+  const measure = (service: () => Promise<Server>, job: SideBySideOptions['job']) =>
+    sideBySide({ rounds, seconds, floor: peer, service, job });
+  const connections = 32;
 
-  const plain = await alternate(rounds, PEER, rate(singles));
+  const plain = await measure(startService, () => ({ connections, requests: singles }));
   const authorized = singles.map((r) => ({ ...r, headers: { ...r.headers, authorization: `Bearer ${API_KEY}` } }));
-  const withAuth = await alternate(rounds, PEER, rate(authorized), {
-    API_KEYS_INGEST: API_KEY,
-    API_KEYS_QUERY: API_KEY,
-  });
-  // A new key each time, in every run: every request is claimed, applied and recorded, none is a replay.
-  let runs = 0;
-  const withKey = await alternate(rounds, PEER, (base, onMeasure) => {
-    const run = runs++;
-    const request = (i: number) => {
-      const body = bodies[i % bodies.length];
-      return `POST /flows HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nIdempotency-Key: r${run}-${i}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-    };
-    return loadDistinct({ url: base, connections: 32, seconds, request, onMeasure });
-  });
+  const withAuth = await measure(
+    () => startService({ API_KEYS_INGEST: API_KEY, API_KEYS_QUERY: API_KEY }),
+    () => ({ connections, requests: authorized }),
+  );
+  // A new key each time, in every round: every request is claimed, applied and recorded, none is a replay.
+  const withKey = await measure(startService, (round) => ({
+    connections,
+    requests: singles,
+    distinctKeys: `r${round}`,
+  }));
   const hour = 7;
   const [tenFlows] = loadingBatches(10, 10, hour);
-  const get = await alternate(rounds, PEER, rate([{ method: 'GET', path: `/flows?hour=${hour}` }], tenFlows));
+  const seeded = (start: () => Promise<Server>) => async () => {
+    const server = await start();
+    await post(server.base, tenFlows);
+    return server;
+  };
+  const get = await sideBySide({
+    rounds,
+    seconds,
+    floor: seeded(peer),
+    service: seeded(startService),
+    job: () => ({ connections, requests: [{ method: 'GET', path: `/flows?hour=${hour}` }] }),
+  });
+  const sameApp = await measure(peer, () => ({ connections, requests: singles }));
 
-  const row = (measure: string, best: Alternated, target: string): Row => ({
+  const row = (label: string, result: SideBySide, target: string, note = PEER_NOTE): Row => ({
     scenario: '(h)',
-    measure,
+    measure: label,
     unit: 'requests/s',
-    service: best.service,
-    floor: best.floor,
+    service: result.service,
+    floor: result.floor,
     target,
-    note: `${PEER_NOTE}; ${cpuNote(best, 1)}`,
+    note: [note, cpuNote(result, 1), spread(result)].filter(Boolean).join('; '),
   });
   return [
     row('single-record POSTs, 32 connections', plain, '>= 1.0'),
     row('single-record POSTs, auth on (one key)', withAuth, '>= 1.0'),
     row('single-record POSTs, a new Idempotency-Key each', withKey, '>= 1.0'),
     row('GET of an hour of 10 flows, 32 connections', get, ''),
+    row(
+      'method check: single-record POSTs, the plain Fastify app against a second copy of it',
+      sameApp,
+      '',
+      'service: the second copy (started last), floor: the first',
+    ),
   ];
+}
+
+/** Every round's ratio, and whether the servers had a core of their own. */
+function spread({ ratios, pinned }: SideBySide): string {
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const range = sorted.length > 1 ? `rounds ${sorted[0].toFixed(2)}x to ${sorted[sorted.length - 1].toFixed(2)}x` : '';
+  return [range, pinned ? 'servers on CPU 1, load on CPU 0' : 'not pinned to CPUs'].filter(Boolean).join(', ');
 }
 
 if (isMain(import.meta.url)) await runMain(run);
