@@ -23,9 +23,10 @@ export function startService(env: Record<string, string> = {}): Promise<Server> 
   }));
 }
 
-/** A floor server script from bench/, as its own process like the service. */
-export function startFloor(script: string): Promise<Server> {
-  return start(['--import', 'tsx', join('bench', script)], 'listening', (port) => ({ PORT: String(port) }));
+/** A floor server script from bench/, as its own process like the service; `preload`: modules imported first. */
+export function startFloor(script: string, preload: string[] = []): Promise<Server> {
+  const imports = [...preload, 'tsx'].flatMap((module) => ['--import', module]);
+  return start([...imports, join('bench', script)], 'listening', (port) => ({ PORT: String(port) }));
 }
 
 async function start(
