@@ -45,12 +45,15 @@ export async function sideBySide({ rounds, seconds, floor, service, job }: SideB
   const results: RoundResult[] = [];
   let pinned = false;
   for (let round = 0; round < rounds; round++) {
-    // New processes every round: two copies of the same server differed by up to 5% for as long as
+    // New processes every round: two copies of the same server kept a gap of 1% to 7% for as long as
     // they ran (RESULTS.md, (h), ninth sitting), so a row measured on one pair would carry its pair's luck.
-    // Each starts first in every other round: in one run the copy started second was ahead in 5 of 7.
+    // Each side starts first in every other round.
     const floorFirst = round % 2 === 0;
     const first = await (floorFirst ? floor : service)();
-    const second = await (floorFirst ? service : floor)();
+    const second = await (floorFirst ? service : floor)().catch(async (err: unknown) => {
+      await first.stop();
+      throw err;
+    });
     const [floorServer, serviceServer] = floorFirst ? [first, second] : [second, first];
     try {
       pinned = pin(floorServer.pid, '1') && pin(serviceServer.pid, '1');
