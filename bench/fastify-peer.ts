@@ -35,11 +35,8 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
     () => ({ connections, requests: authorized }),
   );
   // A new key each time, in every round: every request is claimed, applied and recorded, none is a replay.
-  const withKey = await measure(startService, (round) => ({
-    connections,
-    requests: singles,
-    distinctKeys: `r${round}`,
-  }));
+  const newKeys = (round: number) => ({ connections, requests: singles, distinctKeys: `r${round}` });
+  const withKey = await measure(startService, newKeys);
   const hour = 7;
   const [tenFlows] = loadingBatches(10, 10, hour);
   const seeded = (start: () => Promise<Server>) => async () => {
@@ -57,13 +54,7 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
   // The peer's process lottery (RESULTS.md, (h), fourth and ninth sittings) taken out: it runs the
   // service's start-up loop first, so the row compares the code of the two alone.
   const steadyPeer = () => startFloor(PEER, ['./dist/warm-next-tick.js']);
-  const withKeySteady = await sideBySide({
-    rounds,
-    seconds,
-    floor: steadyPeer,
-    service: startService,
-    job: (round) => ({ connections, requests: singles, distinctKeys: `r${round}` }),
-  });
+  const withKeySteady = await sideBySide({ rounds, seconds, floor: steadyPeer, service: startService, job: newKeys });
   const sameApp = await measure(peer, () => ({ connections, requests: singles }));
 
   const row = (label: string, result: SideBySide, target: string, note = PEER_NOTE): Row => ({
