@@ -13,15 +13,17 @@ import { type SideBySide, type SideBySideOptions, sideBySide } from './lib/side-
  * half of the peer's processes build every `process.nextTick` the slow way for their whole life (the
  * service's start-up loop, src/warm-next-tick.ts, avoids it): one row repeats the new-key comparison
  * against a peer that runs that loop too, and a last row measures the plain peer against a second copy
- * of itself, which shows how far from 1.00x that lottery and the method stray in this run.
+ * of itself in the service's place: how far from 1.00x that lottery and the method together stray in
+ * this run.
  */
 const API_KEY = 'bench-key-0123456789abcdef0123456789';
 const PEER = 'floor-fastify.ts';
 const PEER_NOTE = 'floor: plain Fastify app (its JSON parser and Ajv, a Map of totals)';
 
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
-  // The median of seven rounds: each round is one ratio measured over the same seconds on both sides.
-  const rounds = smoke ? 1 : 7;
+  // Each round is one ratio measured over the same seconds on both sides; eight rounds go twice through
+  // every order of starting the two (side-by-side.ts), and the lower of the middle two is the row's.
+  const rounds = smoke ? 1 : 8;
   const singles = randomBatches(64, 1, 10_000, 1).map(jsonPost);
   const peer = () => startFloor(PEER);
   const measure = (service: () => Promise<Server>, job: SideBySideOptions['job']) =>
@@ -41,7 +43,10 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
   const [tenFlows] = loadingBatches(10, 10, hour);
   const seeded = (start: () => Promise<Server>) => async () => {
     const server = await start();
-    await post(server.base, tenFlows);
+    await post(server.base, tenFlows).catch(async (err: unknown) => {
+      await server.stop();
+      throw err;
+    });
     return server;
   };
   const get = await sideBySide({
@@ -86,11 +91,12 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
   ];
 }
 
-/** Every round's ratio, and whether the servers had a core of their own. */
-function spread({ ratios, pinned }: SideBySide): string {
+/** The rounds' range of ratios, and in how many the servers had a core of their own. */
+function spread({ ratios, pinnedRounds }: SideBySide): string {
   const sorted = [...ratios].sort((a, b) => a - b);
   const range = sorted.length > 1 ? `rounds ${sorted[0].toFixed(2)}x to ${sorted[sorted.length - 1].toFixed(2)}x` : '';
-  return [range, pinned ? 'servers on CPU 1, load on CPU 0' : 'not pinned to CPUs'].filter(Boolean).join(', ');
+  const pinning = `servers on CPU 1 and load on CPU 0 in ${pinnedRounds} of ${ratios.length} rounds`;
+  return [range, pinning].filter(Boolean).join(', ');
 }
 
 if (isMain(import.meta.url)) await runMain(run);

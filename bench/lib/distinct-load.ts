@@ -12,7 +12,6 @@ export async function loadDistinct(options: {
   seconds: number;
   /** The whole HTTP/1.1 request, headers and body, for the i-th request of the run. */
   request: (i: number) => string;
-  onMeasure?: () => void;
 }): Promise<{ rate: number; requests: number }> {
   const { hostname, port } = new URL(options.url);
   let next = 0;
@@ -43,7 +42,6 @@ export async function loadDistinct(options: {
       }),
   );
   await sleep(Math.max(1, Math.round(options.seconds / 4)) * 1000);
-  options.onMeasure?.();
   counting = true;
   await sleep(options.seconds * 1000);
   counting = false;
