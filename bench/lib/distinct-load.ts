@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { warmUpSeconds } from './load.js';
 
 /**
  * Load where every request differs (a new Idempotency-Key each): `connections` keep-alive sockets, one
@@ -41,7 +42,7 @@ export async function loadDistinct(options: {
         send();
       }),
   );
-  await sleep(Math.max(1, Math.round(options.seconds / 4)) * 1000);
+  await sleep(warmUpSeconds(options.seconds) * 1000);
   counting = true;
   await sleep(options.seconds * 1000);
   counting = false;

@@ -9,10 +9,13 @@ export interface LoadOptions {
   onMeasure?: () => void;
 }
 
-/** A short warm-up (JIT, connection set-up), then the measured run; fails on any error or non-2xx. */
+/** The warm-up before a measured run of `seconds`: JIT, connection set-up. */
+export const warmUpSeconds = (seconds: number): number => Math.max(1, Math.round(seconds / 4));
+
+/** A short warm-up (warmUpSeconds), then the measured run; fails on any error or non-2xx. */
 export async function load({ url, connections, seconds, requests, onMeasure }: LoadOptions): Promise<Result> {
   const options = { url, connections, requests, timeout: 60 };
-  await autocannon({ ...options, duration: Math.max(1, Math.round(seconds / 4)) });
+  await autocannon({ ...options, duration: warmUpSeconds(seconds) });
   onMeasure?.();
   const result = await autocannon({ ...options, duration: seconds });
   if (result.errors || result.non2xx || result.timeouts || result['2xx'] === 0) {

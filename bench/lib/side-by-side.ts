@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs } from './cpu.js';
+import { warmUpSeconds } from './load.js';
 import type { LoadJob } from './load-process.js';
 import type { Server } from './processes.js';
 
@@ -66,8 +67,10 @@ export async function sideBySide({ rounds, seconds, floor, service, job }: SideB
       if (pinned) pinnedRounds++;
       await sleep(SETTLE_MS);
       const startAt = Date.now() + START_MS;
-      const warmSeconds = Math.max(1, Math.round(seconds / 4));
-      const window = { from: startAt + warmSeconds * 1000, to: startAt + (warmSeconds + seconds) * 1000 };
+      const window = {
+        from: startAt + warmUpSeconds(seconds) * 1000,
+        to: startAt + (warmUpSeconds(seconds) + seconds) * 1000,
+      };
       const measured = (server: Server) =>
         measureCpu(server.pid, window, runLoad({ ...job(round), url: server.base, seconds, startAt }, pinned));
       const [f, s] = floorLoadFirst
@@ -149,7 +152,7 @@ function runLoad(job: LoadJob, pinned: boolean): Promise<{ rate: number; request
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const stuck = setTimeout(
       () => child.kill('SIGKILL'),
-      job.startAt - Date.now() + (job.seconds + Math.max(1, Math.round(job.seconds / 4))) * 1000 + OVERRUN_MS,
+      job.startAt - Date.now() + (warmUpSeconds(job.seconds) + job.seconds) * 1000 + OVERRUN_MS,
     );
     let stdout = '';
     let stderr = '';
