@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SIP_HASH_INPUT_AT, SipHash, secretWords } from './sip-hash.js';
+import { SipHash, secretWords } from './sip-hash.js';
 
 const HALF_KEY_BYTES = 16;
 
@@ -24,19 +24,8 @@ export class KeyDigest {
 
   /** Writes the digest of `key` into `out` as four 32-bit words. */
   digest(key: string, out: Int32Array): void {
-    const length = this.#writeUtf8(key);
+    const length = this.#sipHash.writeText(key);
     this.#sipHash.hash(length, this.#first, out, 0);
     this.#sipHash.hash(length, this.#second, out, 2);
-  }
-
-  /** Writes the key's UTF-8 bytes as the input; keys are ASCII in practice (IdempotencyGate), a character at a time. */
-  #writeUtf8(key: string): number {
-    const memory = this.#sipHash.inputOf(key.length * 3);
-    for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
-      if (c > 0x7f) return Buffer.from(memory.buffer).write(key, SIP_HASH_INPUT_AT, 'utf8');
-      memory[SIP_HASH_INPUT_AT + i] = c;
-    }
-    return key.length;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { IdempotencyMismatchError } from '../../src/errors.js';
+import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../../src/errors.js';
 import { bodyHash } from '../../src/idempotency/body-hash.js';
 import { IdempotencyGate, Replay } from '../../src/idempotency/gate.js';
 import type { IdempotencyStore, IdempotencyTicket } from '../../src/idempotency/idempotency-store.js';
@@ -21,6 +21,37 @@ function answeringLater(store: IdempotencyStore): IdempotencyStore {
 }
 
 describe('IdempotencyGate', () => {
+  test('a key is printable ASCII of 1 to 255 characters without spaces at the ends, scoped to the caller', () => {
+    const gate = new IdempotencyGate(new MemoryIdempotencyStore(10), DAY_MS);
+    for (const good of ['a', '~', 'x'.repeat(255), 'in side', '0f3c-UUID_like.key', '!"#$%&()*+,/:;<=>?@[\\]^`{|}']) {
+      expect(gate.keyOf(good, null)).toBe(`-:${good}`);
+      expect(gate.keyOf(good, 'k1')).toBe(`k1:${good}`);
+    }
+    const bad = ['', ' ', ' a', 'a ', 'x'.repeat(256), 'tab\tin', 'a\x7f', 'a\x1f', 'é', 'a\u2028b', '\0'];
+    for (const key of [...bad, ['a', 'b']]) {
+      expect(() => gate.keyOf(key, null), JSON.stringify(key)).toThrow(IdempotencyKeyInvalidError);
+    }
+    // The same as the regular expression it replaced, on random strings around its edges.
+    const pattern = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
+    const chars = [0x00, 0x1f, 0x20, 0x21, 0x41, 0x7e, 0x7f, 0xe9];
+    for (let i = 0; i < 2000; i++) {
+      const length = [0, 1, 2, 3, 254, 255, 256][i % 7];
+      const key = String.fromCharCode(...Array.from({ length }, () => chars[Math.floor(Math.random() * chars.length)]));
+      const printable = key.replace(/[^\x21-\x7e]/g, (c) => (Math.random() < 0.9 ? 'k' : c));
+      for (const candidate of [key, printable]) {
+        const accepted = (() => {
+          try {
+            gate.keyOf(candidate, null);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        expect(accepted, JSON.stringify(candidate)).toBe(pattern.test(candidate));
+      }
+    }
+  });
+
   test('tells bodies apart as its store does', () => {
     const body = Buffer.from('[{"src_app":"a"}]');
     expect(new IdempotencyGate(new MemoryIdempotencyStore(10), DAY_MS).bodyHashOf(body)).toHaveLength(4);
