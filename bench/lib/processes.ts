@@ -1,8 +1,31 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../testkit/free-port.js';
+
+const children = new Set<ChildProcess>();
+let stopsWithSignals = false;
+
+/**
+ * Spawns a child that does not outlive the benchmark: stopped with it by Ctrl-C or SIGTERM (a benchmark
+ * stopped halfway left its servers running, and the next run measured beside them).
+ */
+export function spawnTracked(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  if (!stopsWithSignals) {
+    stopsWithSignals = true;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stopChildren(signal));
+  }
+  const child = spawn(command, args, options);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function stopChildren(signal: NodeJS.Signals): void {
+  for (const child of children) child.kill('SIGKILL');
+  process.kill(process.pid, signal);
+}
 
 export interface Server {
   base: string;
@@ -35,7 +58,7 @@ async function start(
   env: (port: number) => Record<string, string>,
 ): Promise<Server> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const child = spawnTracked(process.execPath, args, {
     env: { ...process.env, ...env(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

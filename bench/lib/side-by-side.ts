@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs } from './cpu.js';
 import { warmUpSeconds } from './load.js';
 import type { LoadJob } from './load-process.js';
-import type { Server } from './processes.js';
+import { type Server, spawnTracked } from './processes.js';
 
 /**
  * Two servers measured at the same time, each under its own load generator process, so that both
@@ -149,15 +149,15 @@ function runLoad(job: LoadJob, pinned: boolean): Promise<{ rate: number; request
   const node = [process.execPath, '--import', 'tsx', 'bench/lib/load-process.ts', JSON.stringify(job)];
   const [command, ...args] = pinned ? ['taskset', '-c', '0', ...node] : node;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTracked(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const stuck = setTimeout(
       () => child.kill('SIGKILL'),
       job.startAt - Date.now() + (warmUpSeconds(job.seconds) + job.seconds) * 1000 + OVERRUN_MS,
     );
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(stuck);
