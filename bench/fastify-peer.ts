@@ -1,7 +1,7 @@
 import { loadingBatches, randomBatches } from '../testkit/workload.js';
 import { cpuNote } from './ingest-batches.js';
 import { jsonPost, post } from './lib/load.js';
-import { type Server, startFloor, startService } from './lib/processes.js';
+import { type Server, startFloor, startService, stoppedIfFails } from './lib/processes.js';
 import { type BenchOptions, isMain, type Row, runMain } from './lib/report.js';
 import { type SideBySide, type SideBySideOptions, sideBySide } from './lib/side-by-side.js';
 
@@ -43,10 +43,7 @@ export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
   const [tenFlows] = loadingBatches(10, 10, hour);
   const seeded = (start: () => Promise<Server>) => async () => {
     const server = await start();
-    await post(server.base, tenFlows).catch(async (err: unknown) => {
-      await server.stop();
-      throw err;
-    });
+    await stoppedIfFails(server, post(server.base, tenFlows));
     return server;
   };
   const get = await sideBySide({

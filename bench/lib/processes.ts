@@ -34,6 +34,16 @@ export interface Server {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** `work`'s result; if it fails, `server` (which it needed) is stopped first. */
+export async function stoppedIfFails<T>(server: Server, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
 /** The built service (`dist/server.js`) as its own process, as operators run it. */
 export function startService(env: Record<string, string> = {}): Promise<Server> {
   const countsFile = join(mkdtempSync(join(tmpdir(), 'flows-bench-')), 'counts.jsonl');

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs } from './cpu.js';
 import { warmUpSeconds } from './load.js';
 import type { LoadJob } from './load-process.js';
-import { type Server, spawnTracked } from './processes.js';
+import { type Server, spawnTracked, stoppedIfFails } from './processes.js';
 
 /**
  * Two servers measured at the same time, each under its own load generator process, so that both
@@ -57,10 +57,7 @@ export async function sideBySide({ rounds, seconds, floor, service, job }: SideB
     const floorFirst = round % 2 === 0;
     const floorLoadFirst = Math.floor(round / 2) % 2 === 0;
     const first = await (floorFirst ? floor : service)();
-    const second = await (floorFirst ? service : floor)().catch(async (err: unknown) => {
-      await first.stop();
-      throw err;
-    });
+    const second = await stoppedIfFails(first, (floorFirst ? service : floor)());
     const [floorServer, serviceServer] = floorFirst ? [first, second] : [second, first];
     try {
       const pinned = pinBoth(floorServer.pid, serviceServer.pid);
@@ -110,20 +107,23 @@ interface RoundResult {
 function pinBoth(...pids: number[]): boolean {
   if (availableParallelism() < 2) return false;
   try {
-    for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', '1', String(pid)], { stdio: 'ignore' });
+    for (const pid of pids) setCpus(pid, '1');
     return true;
   } catch {
     for (const pid of pids) {
       try {
-        execFileSync('taskset', ['-a', '-p', '-c', `0-${availableParallelism() - 1}`, String(pid)], {
-          stdio: 'ignore',
-        });
+        setCpus(pid, `0-${availableParallelism() - 1}`);
       } catch {
         // Not pinned in the first place.
       }
     }
     return false;
   }
+}
+
+/** Moves every thread of a process to `cpus` (taskset's list); throws where that cannot be done. */
+function setCpus(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 /** The server's CPU a request over the measured seconds (read from /proc at their start and end). */
