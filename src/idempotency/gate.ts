@@ -68,13 +68,15 @@ export class IdempotencyGate {
       });
       return over.then(() => this.serve(key, bodyHash, work, responseOf));
     }
-    const found = this.store.get(key);
-    if (!(found instanceof Promise)) return this.#start(key, bodyHash, found, work, responseOf);
+    // The clock is read once for a request that runs synchronously (a call costs about 0.1 µs here).
+    const now = Date.now();
+    const found = this.store.get(key, now);
+    if (!(found instanceof Promise)) return this.#start(key, bodyHash, found, work, responseOf, now);
     return found.then((outcome) =>
       // Another repeat may have started while `get` was awaited.
       !outcome && this.#inFlight.has(key)
         ? this.serve(key, bodyHash, work, responseOf)
-        : this.#start(key, bodyHash, outcome, work, responseOf),
+        : this.#start(key, bodyHash, outcome, work, responseOf, Date.now()),
     );
   }
 
@@ -84,18 +86,19 @@ export class IdempotencyGate {
     found: IdempotencyOutcome | undefined,
     work: (ticket: IdempotencyTicket) => T | Promise<T>,
     responseOf: (result: T) => StoredResponse | undefined,
+    now: number,
   ): T | Replay | Promise<T> {
     if (found) {
       if (found.bodyHash !== bodyHash) throw new IdempotencyMismatchError();
       return new Replay(found.response);
     }
-    const ticket: IdempotencyTicket = { key, bodyHash, expiresAt: Date.now() + this.ttlMs };
+    const ticket: IdempotencyTicket = { key, bodyHash, expiresAt: now + this.ttlMs };
     // Thrown synchronously: nothing is held, nothing to release.
     const result = work(ticket);
-    if (!(result instanceof Promise)) return this.#record(ticket, result, responseOf, false);
+    if (!(result instanceof Promise)) return this.#record(ticket, result, responseOf, false, now);
     this.#hold(ticket);
     return result.then(
-      (done) => this.#record(ticket, done, responseOf, true),
+      (done) => this.#record(ticket, done, responseOf, true, Date.now()),
       (err: unknown) => this.#fail(ticket, err),
     );
   }
@@ -105,11 +108,12 @@ export class IdempotencyGate {
     result: T,
     responseOf: (result: T) => StoredResponse | undefined,
     held: boolean,
+    now: number,
   ): T | Promise<T> {
     let recording: void | Promise<void>;
     try {
       const response = responseOf(result);
-      recording = response && this.store.put(ticket, { bodyHash: ticket.bodyHash, response });
+      recording = response && this.store.put(ticket, { bodyHash: ticket.bodyHash, response }, now);
     } catch (err) {
       if (held) this.#release(ticket);
       throw err;

@@ -18,12 +18,32 @@ export function acceptedOutcome(bodyHash: string, accepted: number): Idempotency
   return { bodyHash, response: { statusCode: 200, payload: acceptedJson(accepted) } };
 }
 
-/** The records count of an acceptedOutcome response; undefined for any other response. */
+const ACCEPTED_PREFIX = acceptedJson(0).slice(0, -2);
+const CLOSING_BRACE = 0x7d;
+const ZERO = 0x30;
+/** Digits of Number.MAX_SAFE_INTEGER. */
+const MAX_DIGITS = 16;
+
+/**
+ * The records count of an acceptedOutcome response; undefined for any other response. Read digit by
+ * digit: it runs for every request with a new key, where parsing and re-serializing the count cost more.
+ */
 export function acceptedCount({ statusCode, payload }: StoredResponse): number | undefined {
-  const accepted = Number(payload.slice(payload.indexOf(':') + 1, -1));
-  return statusCode === 200 && Number.isSafeInteger(accepted) && accepted >= 0 && payload === acceptedJson(accepted)
-    ? accepted
-    : undefined;
+  const end = payload.length - 1;
+  const digits = end - ACCEPTED_PREFIX.length;
+  if (statusCode !== 200 || digits < 1 || digits > MAX_DIGITS || payload.charCodeAt(end) !== CLOSING_BRACE) {
+    return undefined;
+  }
+  if (!payload.startsWith(ACCEPTED_PREFIX) || (digits > 1 && payload.charCodeAt(ACCEPTED_PREFIX.length) === ZERO)) {
+    return undefined;
+  }
+  let accepted = 0;
+  for (let i = ACCEPTED_PREFIX.length; i < end; i++) {
+    const digit = payload.charCodeAt(i) - ZERO;
+    if (!(digit >= 0 && digit <= 9)) return undefined;
+    accepted = accepted * 10 + digit;
+  }
+  return Number.isSafeInteger(accepted) ? accepted : undefined;
 }
 
 /**
@@ -62,11 +82,14 @@ export interface IdempotencyStore {
    * wrapping another cannot drop it and hand it hashes of another kind.
    */
   bodyHash(body: unknown): string;
-  /** The recorded outcome for `key`, unless none was recorded or it has expired. */
-  get(key: string): IdempotencyOutcome | undefined | Promise<IdempotencyOutcome | undefined>;
   /**
-   * Records a completed request's outcome before its response is sent. A store that already wrote the
-   * ticket in the batch's transaction may do nothing here.
+   * The recorded outcome for `key`, unless none was recorded or it has expired. `now` (epoch ms): the
+   * caller's reading of the clock, when it has one, for a store that keeps time itself (a database keeps its own).
    */
-  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): void | Promise<void>;
+  get(key: string, now?: number): IdempotencyOutcome | undefined | Promise<IdempotencyOutcome | undefined>;
+  /**
+   * Records a completed request's outcome before its response is sent, at `now` (epoch ms, as for `get`).
+   * A store that already wrote the ticket in the batch's transaction may do nothing here.
+   */
+  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome, now?: number): void | Promise<void>;
 }

@@ -26,15 +26,14 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return this.#fingerprint.of(body);
   }
 
-  get(key: string): IdempotencyOutcome | undefined {
-    const held = this.#table.get(key, Date.now());
+  get(key: string, now = Date.now()): IdempotencyOutcome | undefined {
+    const held = this.#table.get(key, now);
     return held && acceptedOutcome(held.fingerprint, held.accepted);
   }
 
-  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome): void {
+  put(ticket: IdempotencyTicket, outcome: IdempotencyOutcome, now = Date.now()): void {
     const accepted = acceptedCount(outcome.response);
     if (accepted === undefined) throw new Error('only the answer of an applied batch can be held for a key');
-    const now = Date.now();
     if (ticket.expiresAt > now) this.#table.set(ticket.key, outcome.bodyHash, accepted, ticket.expiresAt, now);
   }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test, vi } from 'vitest';
 import { IdempotencyKeyInvalidError, IdempotencyMismatchError } from '../../src/errors.js';
 import { bodyHash } from '../../src/idempotency/body-hash.js';
 import { IdempotencyGate, Replay } from '../../src/idempotency/gate.js';
@@ -15,8 +15,8 @@ const H2 = '2222';
 function answeringLater(store: IdempotencyStore): IdempotencyStore {
   return {
     bodyHash: (body) => store.bodyHash(body),
-    get: async (key) => store.get(key),
-    put: async (ticket, outcome) => store.put(ticket, outcome),
+    get: async (key, now) => store.get(key, now),
+    put: async (ticket, outcome, now) => store.put(ticket, outcome, now),
   };
 }
 
@@ -200,5 +200,44 @@ describe('IdempotencyGate', () => {
     expect(runs).toBe(1);
     expect([first, second]).toContainEqual('{"accepted":1}');
     expect([first, second]).toContainEqual(new Replay({ statusCode: 200, payload: '{"accepted":1}' }));
+  });
+
+  test('the store gets the time the request was looked up at; after work that waited, the time it is recorded at', async () => {
+    const times: { get: number[]; put: number[]; expiresAt: number[] } = { get: [], put: [], expiresAt: [] };
+    const held = new MemoryIdempotencyStore(10);
+    const gate = new IdempotencyGate(
+      {
+        bodyHash: (body) => held.bodyHash(body),
+        get: (key, now = Number.NaN) => {
+          times.get.push(now);
+          return held.get(key, now);
+        },
+        put: (ticket, outcome, now = Number.NaN) => {
+          times.put.push(now);
+          times.expiresAt.push(ticket.expiresAt);
+          held.put(ticket, outcome, now);
+        },
+      },
+      DAY_MS,
+    );
+    // A clock that moves at every reading: a second reading for one request would show.
+    let clock = 1_000_000;
+    const reading = vi.spyOn(Date, 'now').mockImplementation(() => clock++);
+    onTestFinished(() => reading.mockRestore());
+    const before = clock;
+    gate.serve('-:at-once', H1, () => '{"accepted":1}', responseOf);
+    expect(times.get[0]).toBeGreaterThanOrEqual(before);
+    expect(times.put[0]).toBe(times.get[0]);
+    expect(times.expiresAt[0]).toBe(times.get[0] + DAY_MS);
+
+    await gate.serve(
+      '-:later',
+      H1,
+      () => new Promise<string>((resolve) => setTimeout(() => resolve('{"accepted":1}'), 20)),
+      responseOf,
+    );
+    expect(times.put[1]).toBeGreaterThan(times.get[1]);
+    expect(times.expiresAt[1]).toBe(times.get[1] + DAY_MS);
+    expect(gate.serve('-:later', H1, () => 'not run', responseOf)).toEqual(new Replay(responseOf('{"accepted":1}')));
   });
 });

@@ -21,6 +21,12 @@ describe('acceptedCount', () => {
       '{"accepted":1}}',
       '{"accepted":"1"}',
       '{"accepted":9007199254740993}',
+      '{"accepted":12345678901234567}',
+      '{"accepted":00}',
+      '{"accepted":1x}',
+      '{"accepted":/}',
+      '{"acceptez":1}',
+      '["accepted":1}',
       '{"rejected":1}',
       '',
     ];

@@ -86,7 +86,7 @@ export function postFlowsDirectly(app: FastifyInstance, { bodyLimit, applyBatch 
       gate.keyOf(header, keyId),
       gate.bodyHashOf(body),
       (ticket) => applyBatch(body, ticket),
-      (payload) => ({ statusCode: 200, payload }),
+      storedAnswer,
     );
     return served instanceof Promise ? served.then(replayed) : replayed(served);
   };
@@ -118,6 +118,9 @@ export function postFlowsDirectly(app: FastifyInstance, { bodyLimit, applyBatch 
 
   answerBeforeFastify(app, answered);
 }
+
+/** What a key holds of a new batch's answer (the gate's `responseOf`): made once, not a closure a request. */
+const storedAnswer = (payload: string): StoredResponse => ({ statusCode: 200, payload });
 
 function send(response: ServerResponse, answer: Answer): void {
   if (typeof answer === 'string') {
