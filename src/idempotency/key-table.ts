@@ -96,7 +96,8 @@ export class KeyTable {
     }
     if (slot < 0) {
       slot = this.#freeSlot();
-      this.#words.set(digest, slot * (SLOT_BYTES / 4));
+      const digestAt = slot * (SLOT_BYTES / 4);
+      for (let word = 0; word < KEY_WORDS; word++) this.#words[digestAt + word] = digest[word];
       this.#insert(digest[0], slot);
     }
     const at = slot * (SLOT_BYTES / 4) + FINGERPRINT_WORD;

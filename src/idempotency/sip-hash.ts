@@ -31,11 +31,18 @@ export class SipHash {
   }
 
   /**
-   * Writes `text`'s UTF-8 bytes as the input and returns their length: one native call, which cost fewer
-   * instructions than a JavaScript loop over the characters (bench/RESULTS.md, (h), tenth sitting).
+   * Writes `text`'s UTF-8 bytes as the input and returns their length. Keys are ASCII: their bytes are
+   * their characters, stored one by one, which in the server cost less than a call into Buffer.write
+   * (bench/RESULTS.md, (h), eleventh sitting); any other text is written by Buffer.write.
    */
   writeText(text: string): number {
-    return this.inputOf(text.length * 3).write(text, SIP_HASH_INPUT_AT);
+    const bytes = this.inputOf(text.length * 3);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) return bytes.write(text, SIP_HASH_INPUT_AT);
+      bytes[SIP_HASH_INPUT_AT + i] = c;
+    }
+    return text.length;
   }
 
   /** Writes `bytes` as the input and returns its length. */

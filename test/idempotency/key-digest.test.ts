@@ -37,7 +37,19 @@ describe('KeyDigest', () => {
       [secret.subarray(0, 16), secret.subarray(16)]
         .map((half) => Buffer.from(siphash24(Buffer.from(key, 'utf8'), half)).toString('hex'))
         .join('');
-    for (const key of ['-:ascii-key', `tenant:${'é'.repeat(600)}€`, 'é', 'Ã©', 'a']) {
+    // ASCII is stored character by character, up to the first character that is not: then the whole is encoded.
+    const keys = [
+      '-:ascii-key',
+      `tenant:${'é'.repeat(600)}€`,
+      'é',
+      'Ã©',
+      'a',
+      'abc\u007f',
+      'abc\u0080',
+      'k1:key-€',
+      '😀:x',
+    ];
+    for (const key of keys) {
       expect(digestOf(digest, key)).toBe(direct(key));
     }
     // 'é' is c3 a9 in UTF-8, the same two bytes as the Latin-1 characters 'Ã©': those are encoded in turn.
