@@ -27,6 +27,24 @@ describe('benchmarks (smoke)', () => {
     expect(table).toContain('npm run bench:persistent');
   });
 
+  it('compare-builds.ts runs a build side by side with another checkout (here: this one)', {
+    timeout: 120_000,
+  }, async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bench/compare-builds.ts', '.', '--key', '--rounds', '1', '--seconds', '1'],
+      { timeout: 110_000 },
+    );
+    expect(stdout).toMatch(
+      /this build \/ other build: [\d.]+x \(the lower of the middle two rounds; rounds [\d.]+x to [\d.]+x/,
+    );
+  });
+
+  it('compare-builds.ts refuses a checkout without a build', async () => {
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/compare-builds.ts', tmpdir()]);
+    await expect(run).rejects.toThrow(/usage: compare-builds.ts <another checkout with dist\/server.js>/);
+  });
+
   it('npm run bench:top-persistent -- --smoke answers the same top talkers as the floor', {
     timeout: 120_000,
   }, async () => {

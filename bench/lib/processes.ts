@@ -44,10 +44,13 @@ export async function stoppedIfFails<T>(server: Server, work: Promise<T>): Promi
   }
 }
 
-/** The built service (`dist/server.js`) as its own process, as operators run it. */
-export function startService(env: Record<string, string> = {}): Promise<Server> {
+/**
+ * The built service (`dist/server.js`) as its own process, as operators run it; `checkout`: another
+ * checkout's build (its own dist/ and node_modules), for comparing two builds (compare-builds.ts).
+ */
+export function startService(env: Record<string, string> = {}, checkout = '.'): Promise<Server> {
   const countsFile = join(mkdtempSync(join(tmpdir(), 'flows-bench-')), 'counts.jsonl');
-  return start(['dist/server.js'], 'flow aggregation ready', (port) => ({
+  return start([join(checkout, 'dist/server.js')], 'flow aggregation ready', (port) => ({
     PORT: String(port),
     HOST: '127.0.0.1',
     COUNTS_FILE: countsFile,
