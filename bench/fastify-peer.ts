@@ -1,8 +1,7 @@
 import { loadingBatches, randomBatches } from '../testkit/workload.js';
-import { cpuNote } from './ingest-batches.js';
 import { jsonPost, post } from './lib/load.js';
 import { type Server, startFloor, startService, stoppedIfFails } from './lib/processes.js';
-import { type BenchOptions, isMain, type Row, runMain } from './lib/report.js';
+import { type BenchOptions, cpuNote, isMain, type Row, runMain } from './lib/report.js';
 import { type SideBySide, type SideBySideOptions, sideBySide } from './lib/side-by-side.js';
 
 /**

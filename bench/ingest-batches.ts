@@ -3,7 +3,7 @@ import { randomBatches } from '../testkit/workload.js';
 import { cpuMs } from './lib/cpu.js';
 import { jsonPost, load } from './lib/load.js';
 import { startFloor, startService } from './lib/processes.js';
-import { type BenchOptions, isMain, type Row, runMain } from './lib/report.js';
+import { type BenchOptions, cpuNote, isMain, type Row, runMain } from './lib/report.js';
 
 /** (a) 1000-record batches over 32 connections: records/s against the ingest floor. */
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {
@@ -84,13 +84,6 @@ export interface Alternated {
   /** Server CPU per request in the best run (µs), where /proc tells. */
   serviceCpuUs: number | undefined;
   floorCpuUs: number | undefined;
-}
-
-/** Server CPU per request in the measured run. */
-export function cpuNote({ serviceCpuUs, floorCpuUs }: Alternated, recordsPerRequest: number): string {
-  if (serviceCpuUs === undefined || floorCpuUs === undefined) return '';
-  const per = recordsPerRequest === 1 ? 'request' : `${recordsPerRequest}-record request`;
-  return `server CPU per ${per}: service ${serviceCpuUs.toFixed(0)} µs, floor ${floorCpuUs.toFixed(0)} µs`;
 }
 
 if (isMain(import.meta.url)) await runMain(run);

@@ -1,7 +1,7 @@
 import { randomBatches } from '../testkit/workload.js';
-import { alternate, cpuNote } from './ingest-batches.js';
+import { alternate } from './ingest-batches.js';
 import { jsonPost, load } from './lib/load.js';
-import { type BenchOptions, isMain, type Row, runMain } from './lib/report.js';
+import { type BenchOptions, cpuNote, isMain, type Row, runMain } from './lib/report.js';
 
 /** (b) single-record POSTs over 32 connections: requests/s against the transport floor. */
 export async function run({ seconds, smoke }: BenchOptions): Promise<Row[]> {

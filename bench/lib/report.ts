@@ -64,3 +64,13 @@ export function parseOptions(args: string[]): BenchOptions {
 /** True when the module at `url` is the script node was started with (not imported by the runner). */
 export const isMain = (url: string): boolean =>
   process.argv[1] !== undefined && url === pathToFileURL(resolve(process.argv[1])).href;
+
+/** Server CPU per request in the measured run. */
+export function cpuNote(
+  { serviceCpuUs, floorCpuUs }: { serviceCpuUs: number | undefined; floorCpuUs: number | undefined },
+  recordsPerRequest: number,
+): string {
+  if (serviceCpuUs === undefined || floorCpuUs === undefined) return '';
+  const per = recordsPerRequest === 1 ? 'request' : `${recordsPerRequest}-record request`;
+  return `server CPU per ${per}: service ${serviceCpuUs.toFixed(0)} µs, floor ${floorCpuUs.toFixed(0)} µs`;
+}
