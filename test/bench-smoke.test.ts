@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { freshDatabase } from './support/pg-db.js';
@@ -27,22 +28,33 @@ describe('benchmarks (smoke)', () => {
     expect(table).toContain('npm run bench:persistent');
   });
 
-  it('compare-builds.ts runs a build side by side with another checkout (here: this one)', {
-    timeout: 120_000,
-  }, async () => {
-    const { stdout } = await promisify(execFile)(
+  it('compare-builds.ts runs this build side by side with another checkout', { timeout: 120_000 }, async () => {
+    // The other checkout: a server.js that marks that it ran, then runs this build.
+    const other = await mkdtemp(join(tmpdir(), 'other-checkout-'));
+    await mkdir(join(other, 'dist'));
+    const marker = join(other, 'started');
+    await writeFile(
+      join(other, 'dist/server.js'),
+      `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '');\nimport(${JSON.stringify(pathToFileURL(resolve('dist/server.js')).href)});\n`,
+    );
+    const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'bench/compare-builds.ts', '.', '--key', '--rounds', '1', '--seconds', '1'],
+      ['--import', 'tsx', 'bench/compare-builds.ts', other, '--key', '--rounds', '1', '--seconds', '1'],
       { timeout: 110_000 },
     );
+    expect(stderr).toContain(`against ${other} ("floor")`);
+    await expect(stat(marker)).resolves.toBeDefined();
     expect(stdout).toMatch(
-      /this build \/ other build: [\d.]+x \(the lower of the middle two rounds; rounds [\d.]+x to [\d.]+x/,
+      /this build \/ other build, single-record POSTs, a new Idempotency-Key each: [\d.]+x \(the median round; rounds [\d.]+x to [\d.]+x/,
     );
   });
 
-  it('compare-builds.ts refuses a checkout without a build', async () => {
-    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/compare-builds.ts', tmpdir()]);
-    await expect(run).rejects.toThrow(/usage: compare-builds.ts <another checkout with dist\/server.js>/);
+  it('compare-builds.ts refuses a checkout without a build, and an option it does not know', async () => {
+    const run = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/compare-builds.ts', ...args]);
+    const empty = await mkdtemp(join(tmpdir(), 'no-build-'));
+    await expect(run(empty)).rejects.toThrow(/usage: compare-builds.ts <another checkout with dist\/server.js>/);
+    await expect(run('.', '--keys')).rejects.toThrow(/Unknown option '--keys'/);
   });
 
   it('npm run bench:top-persistent -- --smoke answers the same top talkers as the floor', {

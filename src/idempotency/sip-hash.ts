@@ -32,8 +32,8 @@ export class SipHash {
 
   /**
    * Writes `text`'s UTF-8 bytes as the input and returns their length. Keys are ASCII: their bytes are
-   * their characters, stored one by one, which in the server cost less than a call into Buffer.write
-   * (bench/RESULTS.md, (h), eleventh sitting); any other text is written by Buffer.write.
+   * their characters, stored one by one without a call into Buffer.write, which is kept for any other text
+   * (measured only together with KeyTable's four stores: bench/RESULTS.md, (h), eleventh sitting).
    */
   writeText(text: string): number {
     const bytes = this.inputOf(text.length * 3);

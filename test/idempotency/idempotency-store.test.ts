@@ -24,6 +24,8 @@ describe('acceptedCount', () => {
       '{"accepted":12345678901234567}',
       '{"accepted":00}',
       '{"accepted":1x}',
+      '{"accepted":12',
+      '{"accepted":1]',
       '{"accepted":/}',
       '{"acceptez":1}',
       '["accepted":1}',
